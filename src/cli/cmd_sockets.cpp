@@ -1,0 +1,211 @@
+// `tcpscope sockets`: the socket table, with ss's flags, as a table, JSON or CSV.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/printers.hpp"
+#include "model/tcp_state.hpp"
+#include "render/address.hpp"
+#include "render/details.hpp"
+#include "render/table.hpp"
+#include "source/name_cache.hpp"
+#include "source/process_map.hpp"
+
+namespace tcpscope::cli {
+
+namespace {
+
+using model::SocketRecord;
+
+// ss's state selection: `state X` adds to an empty mask, `exclude X` removes from "all"; the
+// first of either decides the starting point. Anything else is a filter expression, which this
+// command does not take yet.
+Result<std::optional<model::StateMask>> parse_state_words(const std::vector<std::string>& words) {
+  std::optional<model::StateMask> mask;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    const bool is_state = w == "state";
+    const bool is_exclude = w == "exclude" || w == "excl";
+    if (!is_state && !is_exclude) {
+      return fail(Error::usage("unexpected argument \"" + w +
+                               "\" (expected: state NAME | exclude NAME)"));
+    }
+    if (i + 1 >= words.size()) return fail(Error::usage("\"" + w + "\" needs a state name"));
+    const std::string& name = words[++i];
+    auto bits = model::parse_state_name(name);
+    if (!bits) return fail(Error::usage("wrong state name: " + name));
+    if (!mask) mask = is_state ? 0 : model::kMaskAll;
+    if (is_state) {
+      *mask |= *bits;
+    } else {
+      *mask &= ~*bits;
+    }
+  }
+  return mask;
+}
+
+// Table rows in ss's layout.
+class TablePrinter final : public Printer {
+ public:
+  TablePrinter(const SocketsOptions& o, render::TableLayout layout, model::NameLookup* names,
+               const source::ProcessMap* procs)
+      : table_(stdout, layout), names_(names), procs_(procs) {
+    details_.numeric = o.numeric;
+    details_.options = o.options || o.extended;
+    details_.extended = o.extended;
+    details_.memory = o.memory;
+    details_.info = o.info;
+    details_.oneline = o.oneline;
+    details_.names = names;
+    numeric_ = o.numeric;
+  }
+
+  void on_socket(const SocketRecord& r) override {
+    auto& t = table_.text();
+    auto out = std::back_inserter(t);
+    table_.begin_row();
+    t.append(std::string_view(r.protocol == IPPROTO_UDP ? "udp" : "tcp"));
+    table_.end_cell(render::kColNetid);
+    t.append(model::ss_state_name(r.state));
+    table_.end_cell(render::kColState);
+    fmt::format_to(out, "{}", static_cast<int32_t>(r.rqueue));
+    table_.end_cell(render::kColRecvQ);
+    fmt::format_to(out, "{}", static_cast<int32_t>(r.wqueue));
+    table_.end_cell(render::kColSendQ);
+    render::append_address_token(t, r, render::Side::kLocal, names_);
+    table_.end_cell(render::kColLocalAddr);
+    render::append_port_token(t, r, render::Side::kLocal, numeric_, names_);
+    table_.end_cell(render::kColLocalPort);
+    render::append_address_token(t, r, render::Side::kPeer, names_);
+    table_.end_cell(render::kColPeerAddr);
+    render::append_port_token(t, r, render::Side::kPeer, numeric_, names_);
+    table_.end_cell(render::kColPeerPort);
+    if (procs_ != nullptr && r.inode != 0) append_users(t, r.inode);
+    render::append_details(t, r, details_);
+    table_.end_details();
+    table_.end_row();
+  }
+  bool finish() override { return table_.flush(); }
+
+ private:
+  void append_users(fmt::memory_buffer& t, uint32_t inode) {
+    auto owners = procs_->owners(inode);
+    if (owners.empty()) return;
+    auto out = std::back_inserter(t);
+    fmt::format_to(out, " users:(");
+    bool first = true;
+    for (const auto& o : owners) {
+      fmt::format_to(out, "{}(\"{}\",pid={},fd={})", first ? "" : ",", procs_->name(o), o.pid,
+                     o.fd);
+      first = false;
+    }
+    t.push_back(')');
+  }
+
+  render::TableWriter table_;
+  model::NameLookup* names_;
+  const source::ProcessMap* procs_;
+  render::DetailOptions details_;
+  bool numeric_ = false;
+};
+
+}  // namespace
+
+void add_sockets_command(CLI::App& app, SocketsOptions& o) {
+  auto* sub = app.add_subcommand("sockets", "the socket table, with ss's flags");
+  sub->add_flag("-t,--tcp", o.tcp, "TCP sockets");
+  sub->add_flag("-u,--udp", o.udp, "UDP sockets");
+  sub->add_flag("-4,--ipv4", o.v4, "IPv4 only");
+  sub->add_flag("-6,--ipv6", o.v6, "IPv6 only");
+  sub->add_flag("-l,--listening", o.listening, "listening (and unconnected UDP) sockets");
+  sub->add_flag("-a,--all", o.all, "sockets in every state");
+  sub->add_flag("-n,--numeric", o.numeric, "numeric ports");
+  sub->add_flag("-r,--resolve", o.resolve, "resolve host names");
+  sub->add_flag("-i,--info", o.info, "TCP internals (tcp_info)");
+  sub->add_flag("-m,--memory", o.memory, "socket memory");
+  sub->add_flag("-e,--extended", o.extended, "uid, inode, cookie, mark, cgroup, v6only");
+  sub->add_flag("-o,--options", o.options, "timers");
+  sub->add_flag("-p,--processes", o.processes, "processes holding each socket");
+  sub->add_flag("-H,--no-header", o.no_header, "no header line");
+  sub->add_flag("-O,--oneline", o.oneline, "one line per socket");
+  sub->add_option("--format", o.format, "table, json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  sub->add_flag("--json", o.json, "same as --format json");
+  add_source_flags(*sub, o.source);
+  sub->add_option("filter", o.filter, "state NAME | exclude NAME ...");
+}
+
+int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
+  if (o.json) o.format = "json";
+  auto states = parse_state_words(o.filter);
+  if (!states) return report(states.error());
+
+  model::StateMask mask = model::kMaskDefault;
+  if (o.all || o.listening) mask = o.last_state_flag == 'l' ? model::kMaskListening : model::kMaskAll;
+  if (*states) mask = **states;
+
+  const bool want_tcp = o.tcp || !o.udp;
+  const bool want_udp = o.udp || !o.tcp;
+  const bool want_v4 = o.v4 || !o.v6;
+  const bool want_v6 = o.v6 || !o.v4;
+
+  auto so = o.source.resolve();
+  if (!so) return report(so.error());
+  auto src = source::open_source(*so);
+  if (!src) return report(src.error());
+
+  source::NameCache names(source::NameCache::Options{so->proc_root, {}});
+  std::optional<source::ProcessMap> procs;
+  if (o.processes) {
+    auto m = source::ProcessMap::scan(so->proc_root);
+    if (!m) return report(m.error());
+    procs = std::move(*m);
+  }
+
+  std::unique_ptr<Printer> printer;
+  if (o.format == "table") {
+    render::TableLayout layout;
+    layout.show_netid = want_tcp && want_udp;
+    layout.show_state = std::popcount(mask) != 1;
+    layout.header = !o.no_header;
+    layout.process_header = o.processes;
+    printer = std::make_unique<TablePrinter>(o, layout, &names, procs ? &*procs : nullptr);
+  } else if (o.format == "json") {
+    printer = make_json_printer(o, &names, procs ? &*procs : nullptr);
+  } else {
+    printer = make_csv_printer(o, &names, procs ? &*procs : nullptr);
+  }
+
+  model::DumpRequest req;
+  req.states = mask;
+  req.level = model::DecodeLevel::kFull;
+  if (o.info) req.ext |= model::kExtInfo | model::kExtVegas | model::kExtCong;
+  if (o.memory) req.ext |= model::kExtMeminfo | model::kExtSkMeminfo;
+  // ss order: UDP before TCP, IPv4 before IPv6.
+  for (uint8_t proto : {uint8_t{IPPROTO_UDP}, uint8_t{IPPROTO_TCP}}) {
+    if (proto == IPPROTO_UDP ? !want_udp : !want_tcp) continue;
+    for (uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
+      if (family == AF_INET ? !want_v4 : !want_v6) continue;
+      req.family = family;
+      req.protocol = proto;
+      auto r = (*src)->dump(req, *printer);
+      if (!r) {
+        printer->finish();
+        return report(r.error());
+      }
+      if (r->interrupted) {
+        std::fprintf(stderr, "tcpscope: warning: dump was interrupted and may be inconsistent\n");
+      }
+    }
+  }
+  return printer->finish() ? 0 : 1;
+}
+
+}  // namespace tcpscope::cli

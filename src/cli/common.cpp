@@ -1,0 +1,54 @@
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+
+namespace tcpscope::cli {
+
+void add_source_flags(CLI::App& app, SourceFlags& flags) {
+  app.add_option("--source", flags.source, "where sockets come from")
+      ->check(CLI::IsMember({"auto", "netlink", "proc", "replay"}));
+  app.add_option("--replay", flags.replay, "read sockets from a file written by --record");
+  app.add_option("--record", flags.record, "also write the raw netlink dump to FILE");
+  app.add_option("--proc-root", flags.proc_root, "read /proc from this directory")
+      ->envname("PROC_ROOT");
+}
+
+Result<source::SourceOptions> SourceFlags::resolve() const {
+  source::SourceOptions o;
+  o.proc_root = proc_root;
+  o.record_file = record;
+  o.replay_file = replay;
+  if (source == "netlink") o.kind = source::SourceKind::kNetlink;
+  if (source == "proc") o.kind = source::SourceKind::kProc;
+  if (source == "replay" || (!replay.empty() && source == "auto")) {
+    o.kind = source::SourceKind::kReplay;
+  }
+  if (o.kind == source::SourceKind::kReplay && replay.empty()) {
+    return fail(Error::usage("--source replay needs --replay FILE"));
+  }
+  if (!record.empty() && (o.kind == source::SourceKind::kProc ||
+                          o.kind == source::SourceKind::kReplay)) {
+    return fail(Error::usage("--record works only with the netlink source"));
+  }
+  return o;
+}
+
+int report(const Error& e) {
+  std::fprintf(stderr, "tcpscope: error: %s\n", e.what().c_str());
+  switch (e.kind()) {
+    case ErrorKind::kPermission:
+      if (::geteuid() != 0) std::fprintf(stderr, "hint: run as root\n");
+      return 1;
+    case ErrorKind::kUsage:
+      std::fprintf(stderr, "hint: tcpscope --help\n");
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+}  // namespace tcpscope::cli

@@ -1,0 +1,71 @@
+// tcpscope: see the TCP stack of a Linux host. Parses the command line and dispatches.
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "base/netns.hpp"
+#include "cli/commands.hpp"
+
+namespace {
+
+// ss lets the last of -a / -l win; CLI11 does not keep flag order, so look at argv.
+char last_state_flag(int argc, char** argv) {
+  char last = 0;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a(argv[i]);
+    if (a == "--") break;
+    if (a == "--all") last = 'a';
+    if (a == "--listening") last = 'l';
+    if (a.size() < 2 || a[0] != '-' || a[1] == '-') continue;
+    for (char c : a.substr(1)) {
+      if (c == 'a' || c == 'l') last = c;
+    }
+  }
+  return last;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tcpscope;
+  CLI::App app{"tcpscope: the TCP stack of a Linux host, the way an on-call engineer needs it"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  cli::GlobalOptions global;
+  app.add_option("-N,--netns", global.netns,
+                 "network namespace: a name under /var/run/netns or a path like /proc/PID/ns/net");
+
+  cli::SocketsOptions sockets;
+  cli::SummaryOptions summary;
+  cli::add_sockets_command(app, sockets);
+  cli::add_summary_command(app, summary);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    std::fprintf(stderr, "tcpscope: error: %s\nhint: tcpscope --help\n", what.c_str());
+    return 2;
+  }
+
+  if (!global.netns.empty()) {
+    if (auto st = enter_netns(global.netns); !st) return cli::report(st.error());
+  }
+
+  auto* sub = app.get_subcommands().front();
+  const std::string name = sub->get_name();
+  if (name == "sockets") {
+    sockets.last_state_flag = last_state_flag(argc, argv);
+    return cli::run_sockets(global, sockets);
+  }
+  if (name == "summary") return cli::run_summary(global, summary);
+  return 2;
+}

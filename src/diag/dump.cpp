@@ -1,0 +1,134 @@
+#include "diag/dump.hpp"
+
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+
+#include <algorithm>
+#include <string>
+
+#include "diag/decode.hpp"
+#include "diag/request.hpp"
+#include "netlink/message.hpp"
+
+namespace tcpscope::diag {
+
+namespace {
+size_t slot_of(uint64_t c, size_t slots) {
+  c ^= c >> 33;
+  c *= 0xff51afd7ed558ccdULL;
+  c ^= c >> 33;
+  return static_cast<size_t>(c) & (slots - 1);
+}
+
+const char* family_name(uint8_t f) { return f == 2 ? "AF_INET" : f == 10 ? "AF_INET6" : "AF_?"; }
+const char* proto_name(uint8_t p) { return p == 6 ? "TCP" : p == 17 ? "UDP" : "protocol"; }
+}  // namespace
+
+RepeatFilter::RepeatFilter() : prev_(kSlots, 0), cur_(kSlots, 0) {}
+
+bool RepeatFilter::contains(const std::vector<uint64_t>& t, uint64_t c) {
+  for (size_t i = slot_of(c, kSlots);; i = (i + 1) & (kSlots - 1)) {
+    if (t[i] == c) return true;
+    if (t[i] == 0) return false;
+  }
+}
+
+void RepeatFilter::insert(std::vector<uint64_t>& t, uint64_t c) {
+  for (size_t i = slot_of(c, kSlots), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
+    if (t[i] == c) return;
+    if (t[i] == 0) {
+      t[i] = c;
+      return;
+    }
+  }
+}
+
+void RepeatFilter::next_datagram() {
+  prev_.swap(cur_);
+  std::fill(cur_.begin(), cur_.end(), 0);
+}
+
+void RepeatFilter::reset() {
+  std::fill(prev_.begin(), prev_.end(), 0);
+  std::fill(cur_.begin(), cur_.end(), 0);
+}
+
+bool RepeatFilter::seen_before(uint64_t cookie) {
+  if (cookie == 0) return false;  // no identity: cannot tell
+  bool seen = contains(prev_, cookie);
+  insert(cur_, cookie);
+  return seen;
+}
+
+DiagDumper::DiagDumper(netlink::NetlinkSocket sock, std::chrono::milliseconds timeout)
+    : sock_(std::move(sock)), timeout_(timeout) {
+  request_.reserve(256);
+}
+
+Result<DiagDumper> DiagDumper::open(std::chrono::milliseconds timeout) {
+  auto sock = netlink::NetlinkSocket::open(NETLINK_SOCK_DIAG, timeout);
+  if (!sock) return fail(std::move(sock.error()).context("open NETLINK_SOCK_DIAG"));
+  return DiagDumper(std::move(*sock), timeout);
+}
+
+Result<model::DumpStats> DiagDumper::dump(const model::DumpRequest& req,
+                                          model::SocketVisitor& visitor, DumpRecorder* recorder) {
+  model::DumpStats total;
+  for (int attempt = 0;; ++attempt) {
+    auto stats = dump_once(req, visitor, recorder);
+    if (!stats) {
+      // The rest of a failed dump may still be queued, and the kernel refuses a new dump on a
+      // socket whose dump is unfinished (EBUSY): start over on a fresh socket.
+      if (auto fresh = netlink::NetlinkSocket::open(NETLINK_SOCK_DIAG, timeout_)) {
+        sock_ = std::move(*fresh);
+      }
+      return fail(std::move(stats.error())
+                      .context(std::string("dump ") + family_name(req.family) + " " +
+                               proto_name(req.protocol)));
+    }
+    total.messages += stats->messages;
+    total.datagrams += stats->datagrams;
+    total.duplicates += stats->duplicates;
+    if (!stats->interrupted) return total;
+    if (attempt >= kMaxRestarts || !visitor.on_restart(req)) {
+      total.interrupted = true;
+      return total;
+    }
+    ++total.restarts;
+  }
+}
+
+Result<model::DumpStats> DiagDumper::dump_once(const model::DumpRequest& req,
+                                               model::SocketVisitor& visitor,
+                                               DumpRecorder* recorder) {
+  const uint32_t seq = sock_.next_seq();
+  auto msg = build_dump_request(req, seq, request_);
+  if (auto st = sock_.send(msg); !st) return fail(std::move(st.error()));
+
+  model::DumpStats stats;
+  repeats_.reset();
+  const netlink::WalkExpect expect{sock_.port_id(), seq, true};
+  for (;;) {
+    auto datagram = sock_.receive();
+    if (!datagram) return fail(std::move(datagram.error()));
+    ++stats.datagrams;
+    if (recorder != nullptr) recorder->on_datagram(req, *datagram);
+    repeats_.next_datagram();
+    auto walked = netlink::walk_datagram(*datagram, expect, [&](const nlmsghdr& h) -> Status {
+      if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY) return {};
+      if (auto st = decode_inet_diag(h, req.protocol, req.level, record_); !st) return st;
+      if (repeats_.seen_before(record_.cookie)) {
+        ++stats.duplicates;
+        return {};
+      }
+      ++stats.messages;
+      visitor.on_socket(record_);
+      return {};
+    });
+    if (!walked) return fail(std::move(walked.error()));
+    if (walked->dump_interrupted) stats.interrupted = true;
+    if (walked->end == netlink::WalkEnd::kDone) return stats;
+  }
+}
+
+}  // namespace tcpscope::diag

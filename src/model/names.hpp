@@ -1,0 +1,29 @@
+// NameLookup: the names a renderer may print but cannot compute itself (interface names, cgroup
+// paths, service names). Behind an interface so that render stays pure: the real one
+// (source/name_cache.hpp) asks the system once per key and caches; tests use a fake.
+//
+// Returned views stay valid until the NameLookup is destroyed (implementations never evict).
+// An empty view means "no name": the renderer then prints its numeric fallback (ifN,
+// unreachable:ID, the port number). Common mistake: calling these for every socket without a
+// cache behind them; the real implementation caches hits and misses alike.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace tcpscope::model {
+
+class NameLookup {
+ public:
+  virtual ~NameLookup() = default;
+  // Interface name for an ifindex ("lo"); empty when the index is unknown.
+  virtual std::string_view ifname(uint32_t ifindex) = 0;
+  // cgroup v2 path of a cgroup id, relative to the cgroup2 mount ("/", "/system.slice/x.service");
+  // empty when the id cannot be resolved (e.g. the cgroup was removed).
+  virtual std::string_view cgroup_path(uint64_t id) = 0;
+  // Service name of a port as getservbyport(port, "tcp"|"udp") gives it; empty for ports in the
+  // ephemeral range (ss keeps those numeric), unnamed ports and protocols other than TCP/UDP.
+  virtual std::string_view service(uint16_t port, uint8_t protocol) = 0;
+};
+
+}  // namespace tcpscope::model

@@ -1,0 +1,131 @@
+#include "procfs/sysctl.hpp"
+
+#include <cerrno>
+
+#include "base/file.hpp"
+#include "procfs/text.hpp"
+
+namespace tcpscope::procfs {
+
+namespace {
+
+struct Scalar {
+  std::string_view name;  // under <proc_root>/sys/
+  std::optional<int64_t> Tunables::*field;
+};
+
+constexpr Scalar kScalars[] = {
+    {"net/core/somaxconn", &Tunables::somaxconn},
+    {"net/ipv4/tcp_max_syn_backlog", &Tunables::tcp_max_syn_backlog},
+    {"net/ipv4/tcp_syncookies", &Tunables::tcp_syncookies},
+    {"net/ipv4/tcp_max_tw_buckets", &Tunables::tcp_max_tw_buckets},
+    {"net/ipv4/tcp_max_orphans", &Tunables::tcp_max_orphans},
+    {"net/ipv4/tcp_fin_timeout", &Tunables::tcp_fin_timeout},
+    {"net/ipv4/tcp_tw_reuse", &Tunables::tcp_tw_reuse},
+    {"net/ipv4/tcp_synack_retries", &Tunables::tcp_synack_retries},
+    {"net/ipv4/tcp_syn_retries", &Tunables::tcp_syn_retries},
+    {"net/ipv4/tcp_abort_on_overflow", &Tunables::tcp_abort_on_overflow},
+    {"net/ipv4/tcp_orphan_retries", &Tunables::tcp_orphan_retries},
+    {"net/ipv4/tcp_retries2", &Tunables::tcp_retries2},
+};
+
+Error bad_content(std::string_view what, std::string_view content) {
+  std::string m("malformed sysctl value: ");
+  m.append(what).append(": ").append(quote(content));
+  return Error::malformed(std::move(m));
+}
+
+// Reads <proc_root>/sys/<name> into `buffer`; false when the file does not exist.
+Result<bool> read_optional(std::string_view proc_root, std::string_view name, std::string& path,
+                           std::string& buffer) {
+  path.assign(proc_root).append("/sys/").append(name);
+  if (auto st = read_file(path.c_str(), buffer); !st) {
+    if (st.error().err() == ENOENT) return false;
+    return fail(std::move(st.error()));
+  }
+  return true;
+}
+
+template <size_t N>
+Status read_array(std::string_view proc_root, std::string_view name, std::string& path,
+                  std::string& buffer, std::optional<std::array<int64_t, N>>& out) {
+  auto found = read_optional(proc_root, name, path, buffer);
+  if (!found) return fail(std::move(found.error()));
+  if (!*found) return {};
+  std::array<int64_t, N> values{};
+  if (auto st = parse_sysctl_ints(buffer, values); !st) {
+    return fail(std::move(st.error()).context(path));
+  }
+  out = values;
+  return {};
+}
+
+}  // namespace
+
+Status parse_sysctl_ints(std::string_view content, std::span<int64_t> out) {
+  // Multi-value files separate with tabs and end with '\n': every kind of space separates here.
+  auto space = [](char c) { return is_blank(c) || c == '\n'; };
+  size_t pos = 0;
+  auto next = [&]() {
+    while (pos < content.size() && space(content[pos])) ++pos;
+    const size_t b = pos;
+    while (pos < content.size() && !space(content[pos])) ++pos;
+    return content.substr(b, pos - b);
+  };
+  auto wrong_count = [&] {
+    return fail(bad_content("expected " + std::to_string(out.size()) + " numbers", content));
+  };
+  for (int64_t& slot : out) {
+    const std::string_view tok = next();
+    if (tok.empty()) return wrong_count();
+    auto v = parse_i64(tok);
+    if (!v) return fail(bad_content("not a number", content));
+    slot = *v;
+  }
+  if (!next().empty()) return wrong_count();
+  return {};
+}
+
+Result<int64_t> parse_sysctl_int(std::string_view content) {
+  int64_t v = 0;
+  if (auto st = parse_sysctl_ints(content, std::span<int64_t>(&v, 1)); !st) {
+    return fail(std::move(st.error()));
+  }
+  return v;
+}
+
+Result<std::optional<int64_t>> read_sysctl_int(std::string_view proc_root, std::string_view name,
+                                               std::string& buffer) {
+  std::string path;
+  auto found = read_optional(proc_root, name, path, buffer);
+  if (!found) return fail(std::move(found.error()));
+  if (!*found) return std::optional<int64_t>();
+  auto v = parse_sysctl_int(buffer);
+  if (!v) return fail(std::move(v.error()).context(path));
+  return std::optional<int64_t>(*v);
+}
+
+Result<Tunables> read_tunables(std::string_view proc_root) {
+  Tunables t;
+  std::string path;
+  std::string buffer;
+  for (const Scalar& s : kScalars) {
+    auto found = read_optional(proc_root, s.name, path, buffer);
+    if (!found) return fail(std::move(found.error()));
+    if (!*found) continue;
+    auto v = parse_sysctl_int(buffer);
+    if (!v) return fail(std::move(v.error()).context(path));
+    t.*s.field = *v;
+  }
+  if (auto st = read_array(proc_root, "net/ipv4/tcp_mem", path, buffer, t.tcp_mem); !st) {
+    return fail(std::move(st.error()));
+  }
+  if (auto st = read_array(proc_root, "net/ipv4/ip_local_port_range", path, buffer,
+                           t.ip_local_port_range);
+      !st) {
+    return fail(std::move(st.error()));
+  }
+  return t;
+}
+
+}  // namespace tcpscope::procfs

@@ -1,0 +1,31 @@
+// JSON rendering of one socket: a single object with every field the record carries, streamed
+// into the caller's buffer (no DOM). Field names and units: docs/json.md.
+//
+//   fmt::memory_buffer buf;
+//   append_json(buf, rec, names);   // {"family":"inet","protocol":"tcp","state":"listen",...}
+//
+// The caller frames the objects (JSON Lines: one per line; or a '[' ... ',' ... ']' array) and
+// flushes the buffer when it grows large. Absent fields are left out, never written as 0:
+// "absent" means the attribute did not come back or the kernel's tcp_info was too short.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+#include "model/names.hpp"
+#include "model/socket_record.hpp"
+
+namespace tcpscope::render {
+
+// Appends one JSON object (no trailing newline). `names` resolves ifname and cgroup; nullptr
+// leaves those two keys out.
+void append_json(fmt::memory_buffer& out, const model::SocketRecord& rec,
+                 model::NameLookup* names);
+
+// Appends `s` as a JSON string literal: quotes, `"` `\` and control characters escaped, valid
+// UTF-8 passed through, each byte of an invalid UTF-8 sequence replaced by \ufffd (interface
+// names and cgroup paths are arbitrary bytes).
+void append_json_string(fmt::memory_buffer& out, std::string_view s);
+
+}  // namespace tcpscope::render

@@ -1,0 +1,28 @@
+// NetlinkSource: live sock_diag dumps; optionally records every datagram (--record).
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "diag/dump.hpp"
+#include "source/record_file.hpp"
+#include "source/socket_source.hpp"
+
+namespace tcpscope::source {
+
+class NetlinkSource final : public SocketSource {
+ public:
+  static Result<std::unique_ptr<NetlinkSource>> open(const std::string& record_file);
+  Result<model::DumpStats> dump(const model::DumpRequest& req,
+                                model::SocketVisitor& visitor) override;
+  std::string_view name() const override { return "netlink"; }
+
+ private:
+  NetlinkSource(diag::DiagDumper dumper, std::unique_ptr<RecordWriter> writer)
+      : dumper_(std::move(dumper)), writer_(std::move(writer)) {}
+  diag::DiagDumper dumper_;
+  std::unique_ptr<RecordWriter> writer_;
+};
+
+}  // namespace tcpscope::source

@@ -1,0 +1,75 @@
+#include <memory>
+
+#include "source/netlink_source.hpp"
+#include "source/proc_source.hpp"
+#include "source/replay_source.hpp"
+#include "source/socket_source.hpp"
+
+namespace tcpscope::source {
+
+namespace {
+
+// Netlink first; /proc for any dump that sock_diag cannot serve (no permission, no diag
+// handler for the protocol, no sock_diag at all).
+class AutoSource final : public SocketSource {
+ public:
+  AutoSource(std::unique_ptr<NetlinkSource> netlink, std::string proc_root)
+      : netlink_(std::move(netlink)), proc_(std::move(proc_root)) {}
+
+  Result<model::DumpStats> dump(const model::DumpRequest& req,
+                                model::SocketVisitor& visitor) override {
+    if (netlink_) {
+      auto r = netlink_->dump(req, visitor);
+      if (r || !falls_back(r.error())) {
+        used_ = "netlink";
+        return r;
+      }
+    }
+    used_ = "proc";
+    return proc_.dump(req, visitor);
+  }
+  std::string_view name() const override { return used_; }
+
+ private:
+  static bool falls_back(const Error& e) {
+    return e.kind() == ErrorKind::kPermission || e.kind() == ErrorKind::kUnsupported;
+  }
+  std::unique_ptr<NetlinkSource> netlink_;
+  ProcSource proc_;
+  std::string_view used_ = "netlink";
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SocketSource>> open_source(const SourceOptions& options) {
+  switch (options.kind) {
+    case SourceKind::kProc:
+      return std::make_unique<ProcSource>(options.proc_root);
+    case SourceKind::kReplay: {
+      auto r = ReplaySource::open(options.replay_file);
+      if (!r) return fail(std::move(r.error()));
+      return std::unique_ptr<SocketSource>(std::move(*r));
+    }
+    case SourceKind::kNetlink: {
+      auto r = NetlinkSource::open(options.record_file);
+      if (!r) return fail(std::move(r.error()));
+      return std::unique_ptr<SocketSource>(std::move(*r));
+    }
+    case SourceKind::kAuto: {
+      auto r = NetlinkSource::open(options.record_file);
+      if (!r) {
+        const auto kind = r.error().kind();
+        if (kind != ErrorKind::kPermission && kind != ErrorKind::kUnsupported) {
+          return fail(std::move(r.error()));
+        }
+        return std::unique_ptr<SocketSource>(
+            std::make_unique<AutoSource>(nullptr, options.proc_root));
+      }
+      return std::unique_ptr<SocketSource>(
+          std::make_unique<AutoSource>(std::move(*r), options.proc_root));
+    }
+  }
+  return fail(Error::usage("unknown source"));
+}
+
+}  // namespace tcpscope::source
