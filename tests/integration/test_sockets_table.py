@@ -9,6 +9,7 @@ tcpscope prints `9.373sec` (expiries are parsed, not compared as text), and tcps
 the ≥6.6 tcp_info fields `rcv_wnd`/`rehash` that ss 6.1 lacks.
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -229,6 +230,64 @@ def check_i(ns, args, c):
             f"ss -i 127.0.0.1:7006 listener lacks unacked:5 (table sanity): {l7006}")
 
 
+LAYOUT_FLAGS = [
+    ["-tan"],
+    ["-tuan"],
+    ["-tanH"],
+    ["-tuanH"],
+    ["-tlnH"],
+    ["-ulnH"],
+    ["-tanH", "state", "established"],
+    ["-tanH", "-e"],
+]
+TIMER_TOKEN = re.compile(r"timer:\([^)]*\)")
+
+
+def records(text, is_ss):
+    """Sorted records of rstripped lines; a -i/-m continuation stays with its row; timer
+    contents are masked (they tick between the two runs); the 6.1 `Process` header is removed."""
+    recs = []
+    for i, line in enumerate(text.splitlines()):
+        line = TIMER_TOKEN.sub("timer:(X)", line.rstrip())
+        if is_ss and i == 0 and line.startswith(("State", "Netid", "Recv-Q")):
+            line = re.sub(r" ?Process$", "", line)
+        if line.startswith("\t") or (not line and recs):
+            recs[-1] += "\n" + line
+        else:
+            recs.append(line)
+    return sorted(recs)
+
+
+def check_no_trailing(ns, args, c, flags):
+    """tcpscope documents one difference from ss 6.1 here: no trailing spaces on any line."""
+    out = nstest.tcpscope(ns, args.tcpscope, ["sockets"] + flags).stdout
+    bad = [ln for ln in out.splitlines() if ln != ln.rstrip(" ")]
+    c.check(not bad, f"sockets {' '.join(flags)}: {len(bad)} line(s) end in spaces, e.g. "
+            f"{bad[:2]!r}")
+
+
+def check_layout(ns, args, c, flags):
+    """Byte layout after stripping trailing spaces: column widths, alignment and padding follow
+    ss 6.1 (ss-nstat.md 2.5), so tcpscope output can replace ss output in scripts."""
+    def once():
+        want = records(nstest.ss(ns, flags), True)
+        out = nstest.tcpscope(ns, args.tcpscope, ["sockets"] + flags).stdout
+        got = records(out, False)
+        problems = []
+        if got != want:
+            from collections import Counter
+            g, w = Counter(got), Counter(want)
+            for x in sorted((w - g).elements())[:4]:
+                problems.append(f"  ss:       {x!r}")
+            for x in sorted((g - w).elements())[:4]:
+                problems.append(f"  tcpscope: {x!r}")
+        return "\n".join(problems)
+
+    diff = nstest.compare_with_retry(once)
+    c.check(not diff, f"sockets {' '.join(flags)} layout differs from ss 6.1 "
+            f"(trailing spaces stripped):\n{diff}")
+
+
 def main():
     args = nstest.parse_args(__doc__)
     c = nstest.Checker()
@@ -237,6 +296,10 @@ def main():
         nstest.check_expected_table(ns, expected)
         for flags in TABLE_FLAGS:
             compare_table(ns, args, c, flags)
+        for flags in LAYOUT_FLAGS:
+            check_layout(ns, args, c, flags)
+        for flags in LAYOUT_FLAGS + [["-tanH", "-i"], ["-tanH", "-m"], ["-tanH", "-o"]]:
+            check_no_trailing(ns, args, c, flags)
         check_e(ns, args, c)
         check_o(ns, args, c)
         check_m(ns, args, c)
