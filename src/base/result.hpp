@@ -8,6 +8,9 @@
 #pragma once
 
 #include <expected>
+#include <optional>
+#include <type_traits>
+#include <variant>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,11 +55,76 @@ class [[nodiscard]] Error {
   std::string message_;
 };
 
+#if defined(__cpp_lib_expected)
+
 template <typename T>
 using Result = std::expected<T, Error>;
 
 using Status = std::expected<void, Error>;
 
 inline std::unexpected<Error> fail(Error e) { return std::unexpected<Error>(std::move(e)); }
+
+#else
+// clang 14 (the libFuzzer build) cannot compile libstdc++'s <expected>; this stand-in has the
+// part of its interface the project uses, with the same meaning.
+namespace detail {
+
+struct Failure {
+  Error error;
+};
+
+template <typename T>
+class [[nodiscard]] Expected {
+ public:
+  Expected() : v_(std::in_place_index<0>) {}
+  Expected(Failure f) : v_(std::in_place_index<1>, std::move(f.error)) {}  // NOLINT
+  template <typename U = T>
+    requires(std::is_constructible_v<T, U &&> &&
+             !std::is_same_v<std::remove_cvref_t<U>, Expected> &&
+             !std::is_same_v<std::remove_cvref_t<U>, Failure>)
+  Expected(U&& v) : v_(std::in_place_index<0>, std::forward<U>(v)) {}  // NOLINT
+
+  bool has_value() const { return v_.index() == 0; }
+  explicit operator bool() const { return has_value(); }
+  T& operator*() & { return std::get<0>(v_); }
+  const T& operator*() const& { return std::get<0>(v_); }
+  T&& operator*() && { return std::get<0>(std::move(v_)); }
+  T* operator->() { return &std::get<0>(v_); }
+  const T* operator->() const { return &std::get<0>(v_); }
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  Error& error() & { return std::get<1>(v_); }
+  const Error& error() const& { return std::get<1>(v_); }
+  Error&& error() && { return std::get<1>(std::move(v_)); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+template <>
+class [[nodiscard]] Expected<void> {
+ public:
+  Expected() = default;
+  Expected(Failure f) : e_(std::move(f.error)) {}  // NOLINT
+  bool has_value() const { return !e_.has_value(); }
+  explicit operator bool() const { return has_value(); }
+  Error& error() & { return *e_; }
+  const Error& error() const& { return *e_; }
+  Error&& error() && { return std::move(*e_); }
+
+ private:
+  std::optional<Error> e_;
+};
+
+}  // namespace detail
+
+template <typename T>
+using Result = detail::Expected<T>;
+
+using Status = detail::Expected<void>;
+
+inline detail::Failure fail(Error e) { return detail::Failure{std::move(e)}; }
+
+#endif
 
 }  // namespace tcpscope

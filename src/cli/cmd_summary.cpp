@@ -25,7 +25,7 @@ using model::TcpState;
 
 // Listeners first (cheap: only the listening hash, with SKMEMINFO for per-listener drops),
 // then every other state without extensions and without decoding attributes.
-Status take_census(source::SocketSource& src, Census& census) {
+Status take_census(source::SocketSource& src, Census& census, uint64_t& duplicates) {
   for (uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
     model::DumpRequest listen;
     listen.family = family;
@@ -33,7 +33,9 @@ Status take_census(source::SocketSource& src, Census& census) {
     listen.states = model::state_bit(TcpState::kListen);
     listen.ext = model::kExtSkMeminfo;
     listen.level = model::DecodeLevel::kFull;
-    if (auto r = src.dump(listen, census); !r) return fail(std::move(r.error()));
+    auto r = src.dump(listen, census);
+    if (!r) return fail(std::move(r.error()));
+    duplicates += r->duplicates;
   }
   for (uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
     model::DumpRequest rest;
@@ -41,7 +43,9 @@ Status take_census(source::SocketSource& src, Census& census) {
     rest.protocol = IPPROTO_TCP;
     rest.states = model::kMaskAll & ~model::state_bit(TcpState::kListen);
     rest.level = model::DecodeLevel::kHeader;
-    if (auto r = src.dump(rest, census); !r) return fail(std::move(r.error()));
+    auto r = src.dump(rest, census);
+    if (!r) return fail(std::move(r.error()));
+    duplicates += r->duplicates;
   }
   for (uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
     model::DumpRequest udp;
@@ -49,7 +53,9 @@ Status take_census(source::SocketSource& src, Census& census) {
     udp.protocol = IPPROTO_UDP;
     udp.states = model::kMaskAll;
     udp.level = model::DecodeLevel::kHeader;
-    if (auto r = src.dump(udp, census); !r) return fail(std::move(r.error()));
+    auto r = src.dump(udp, census);
+    if (!r) return fail(std::move(r.error()));
+    duplicates += r->duplicates;
   }
   return {};
 }
@@ -233,13 +239,14 @@ void add_summary_command(CLI::App& app, SummaryOptions& opts) {
 int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
   auto so = opts.source.resolve();
   if (!so) return report(so.error());
+  // Read sockstat before our own netlink socket exists, so "sockets: used" does not count it.
+  auto host = read_host_state(so->proc_root);
+  if (!host) return report(host.error());
   auto src = source::open_source(*so);
   if (!src) return report(src.error());
   Census census;
-  if (auto st = take_census(**src, census); !st) return report(st.error());
+  if (auto st = take_census(**src, census, host->duplicates); !st) return report(st.error());
   census.sort_listeners();
-  auto host = read_host_state(so->proc_root);
-  if (!host) return report(host.error());
   if (opts.json) {
     render_json(census, *host, global, (*src)->name(), stdout);
   } else {

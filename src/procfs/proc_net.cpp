@@ -144,8 +144,8 @@ Result<bool> parse_proc_net_line(std::string_view line, uint8_t family, uint8_t 
   if (!ino) return fail(bad_line("bad inode", line));
   out.inode = *ino;
   if (!parse_i64(ref)) return fail(bad_line("bad reference count", line));
-  // %pK prints 16 hex digits (zeros under kptr_restrict); kernels 4.15-5.x printed
-  // "(____ptrval____)" for %p early after boot, before the hashing key existed.
+  // %pK prints 16 hex digits (zeros under kptr_restrict); since pointer hashing (4.15) %p
+  // printed "(ptrval)" / "(____ptrval____)" until the hashing key existed, early after boot.
   if (pointer.front() == '(') {
     out.cookie = 0;
   } else if (auto p = parse_u64(pointer, 16)) {

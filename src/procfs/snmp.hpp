@@ -44,8 +44,9 @@ class CounterFn {
   void (*call_)(void*, std::string_view, uint64_t);
 };
 
-// Longest counter name (prefix + name) accepted; longer ones are a kMalformed error. The longest
-// on 6.18 is 39 characters (TcpExtTCPDelivered... / MPTcpExt...).
+// Longest table counter name (prefix + name) accepted; longer ones are a kMalformed error. The
+// longest on 6.18 has 31 characters (MPTcpExtMPCapableFallbackSYNACK). snmp6 names are passed
+// through as they are, without this limit.
 inline constexpr size_t kMaxCounterName = 128;
 
 // Parses /proc/net/snmp or /proc/net/netstat content. Blank lines are skipped. Errors (kMalformed,

@@ -7,23 +7,22 @@
 #include "model/tcp_info.hpp"
 #include "model/tcp_state.hpp"
 #include "render/append.hpp"
+#include "render/number_format.hpp"
 
 namespace tcpscope::render {
 
 namespace {
 
 using detail::put;
+using detail::put_fixed0;
+using detail::put_fixed1;
+using detail::put_g;
 using detail::put_int;
 using model::SocketRecord;
 using model::TcpInfo;
 
 constexpr uint8_t kAfInet6 = 10;
 constexpr uint8_t kProtoUdp = 17;
-
-// printf's %g (6 significant digits, trailing zeros dropped); fmt's "g" is defined to match.
-void put_g(fmt::memory_buffer& out, double v) {
-  fmt::format_to(fmt::appender(out), FMT_COMPILE("{:g}"), v);
-}
 
 // printf's %#x: "0" for zero (not "0x0"), else "0x" + lower-case hex.
 void put_alt_hex(fmt::memory_buffer& out, uint32_t v) {
@@ -34,10 +33,10 @@ void put_alt_hex(fmt::memory_buffer& out, uint32_t v) {
   }
 }
 
-// " name:value" for an unsigned (%u) field.
-template <typename Int>
-void item(fmt::memory_buffer& out, std::string_view name_colon, Int v) {
-  put(out, name_colon);
+// " name:value" for an integer field; `name` is a literal, so its copy inlines.
+template <size_t N, typename Int>
+void item(fmt::memory_buffer& out, const char (&name)[N], Int v) {
+  put(out, name);
   put_int(out, v);
 }
 
@@ -103,23 +102,29 @@ void append_timer_expiry(fmt::memory_buffer& out, uint32_t ms) {
   if (msecs != 0) {
     // ss 6.1 always says "ms" here, so 9373 ms read "9.373ms"; ss >= 6.11 says "sec" after
     // whole seconds. Like both, a lone millisecond count keeps three digits ("005ms").
-    fmt::format_to(fmt::appender(out), FMT_COMPILE("{:03}"), msecs);
+    const char digits[3] = {static_cast<char>('0' + msecs / 100),
+                            static_cast<char>('0' + msecs / 10 % 10),
+                            static_cast<char>('0' + msecs % 10)};
+    detail::put_n(out, digits, 3);
     put(out, secs != 0 ? "sec" : "ms");
   }
 }
 
 void append_rate(fmt::memory_buffer& out, double bps, bool numeric) {
-  auto app = fmt::appender(out);
   if (numeric) {
-    fmt::format_to(app, FMT_COMPILE("{:.0f}"), bps);
+    put_fixed0(out, bps);
   } else if (bps >= 1e12) {
-    fmt::format_to(app, FMT_COMPILE("{:.3g}T"), bps / 1e12);
+    put_g(out, bps / 1e12, 3);
+    put(out, 'T');
   } else if (bps >= 1e9) {
-    fmt::format_to(app, FMT_COMPILE("{:.3g}G"), bps / 1e9);
+    put_g(out, bps / 1e9, 3);
+    put(out, 'G');
   } else if (bps >= 1e6) {
-    fmt::format_to(app, FMT_COMPILE("{:.3g}M"), bps / 1e6);
+    put_g(out, bps / 1e6, 3);
+    put(out, 'M');
   } else if (bps >= 1e3) {
-    fmt::format_to(app, FMT_COMPILE("{:.3g}k"), bps / 1e3);
+    put_g(out, bps / 1e3, 3);
+    put(out, 'k');
   } else {
     put_g(out, bps);
   }
@@ -136,8 +141,7 @@ void append_timer(fmt::memory_buffer& out, const SocketRecord& rec) {
   put(out, ')');
 }
 
-void append_extended(fmt::memory_buffer& out, const SocketRecord& rec,
-                     model::NameLookup* names) {
+void append_extended(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLookup* names) {
   if (rec.uid != 0) item(out, " uid:", rec.uid);
   item(out, " ino:", rec.inode);
   fmt::format_to(fmt::appender(out), FMT_COMPILE(" sk:{:x}"), rec.cookie);
@@ -159,18 +163,24 @@ void append_extended(fmt::memory_buffer& out, const SocketRecord& rec,
 void append_memory(fmt::memory_buffer& out, const SocketRecord& rec) {
   if (rec.has(model::kAttrSkMeminfo)) {
     const auto& m = rec.skmem;
-    fmt::format_to(fmt::appender(out), FMT_COMPILE(" skmem:(r{},rb{},t{},tb{},f{},w{},o{}"),
-                   m[model::kSkMemRmemAlloc], m[model::kSkMemRcvBuf], m[model::kSkMemWmemAlloc],
-                   m[model::kSkMemSndBuf], m[model::kSkMemFwdAlloc], m[model::kSkMemWmemQueued],
-                   m[model::kSkMemOptMem]);
+    item(out, " skmem:(r", m[model::kSkMemRmemAlloc]);
+    item(out, ",rb", m[model::kSkMemRcvBuf]);
+    item(out, ",t", m[model::kSkMemWmemAlloc]);
+    item(out, ",tb", m[model::kSkMemSndBuf]);
+    item(out, ",f", m[model::kSkMemFwdAlloc]);
+    item(out, ",w", m[model::kSkMemWmemQueued]);
+    item(out, ",o", m[model::kSkMemOptMem]);
     // The array has grown over time (backlog 3.6, drops 4.7): print what the kernel sent.
     if (rec.skmem_count > model::kSkMemBacklog) item(out, ",bl", m[model::kSkMemBacklog]);
     if (rec.skmem_count > model::kSkMemDrops) item(out, ",d", m[model::kSkMemDrops]);
     put(out, ')');
   } else if (rec.has(model::kAttrMeminfo)) {
     const auto& m = rec.meminfo;
-    fmt::format_to(fmt::appender(out), FMT_COMPILE(" mem:(r{},w{},f{},t{})"), m.rmem, m.wmem,
-                   m.fmem, m.tmem);
+    item(out, " mem:(r", m.rmem);
+    item(out, ",w", m.wmem);
+    item(out, ",f", m.fmem);
+    item(out, ",t", m.tmem);
+    put(out, ')');
   }
 }
 
@@ -200,8 +210,8 @@ void append_tcp_info(fmt::memory_buffer& out, const SocketRecord& rec, const Det
   }
   // 7: wscale, whenever negotiated (independent of -o).
   if (HAS(options) && HAS(wscale) && (t.options & model::kTcpiOptWscale) != 0) {
-    fmt::format_to(fmt::appender(out), FMT_COMPILE(" wscale:{},{}"), t.snd_wscale(),
-                   t.rcv_wscale());
+    item(out, " wscale:", t.snd_wscale());
+    item(out, ",", t.rcv_wscale());
   }
   // 8-11: rto (3 s, the initial value, is hidden), backoff, rtt/rttvar, ato; all in ms.
   if (HAS(rto) && t.rto != 0 && t.rto != 3000000) {
@@ -232,8 +242,7 @@ void append_tcp_info(fmt::memory_buffer& out, const SocketRecord& rec, const Det
   if (HAS(bytes_sent) && t.bytes_sent != 0) item(out, " bytes_sent:", t.bytes_sent);
   if (HAS(bytes_retrans) && t.bytes_retrans != 0) item(out, " bytes_retrans:", t.bytes_retrans);
   if (HAS(bytes_acked) && t.bytes_acked != 0) item(out, " bytes_acked:", t.bytes_acked);
-  if (HAS(bytes_received) && t.bytes_received != 0)
-    item(out, " bytes_received:", t.bytes_received);
+  if (HAS(bytes_received) && t.bytes_received != 0) item(out, " bytes_received:", t.bytes_received);
   if (HAS(segs_out) && t.segs_out != 0) item(out, " segs_out:", t.segs_out);
   if (HAS(segs_in) && t.segs_in != 0) item(out, " segs_in:", t.segs_in);
   if (HAS(data_segs_out) && t.data_segs_out != 0) item(out, " data_segs_out:", t.data_segs_out);
@@ -274,7 +283,8 @@ void append_tcp_info(fmt::memory_buffer& out, const SocketRecord& rec, const Det
   }
   if (rtt > 0 && HAS(snd_mss) && t.snd_mss != 0 && HAS(snd_cwnd) && t.snd_cwnd != 0) {
     put(out, " send ");
-    append_rate(out, static_cast<double>(t.snd_cwnd) * static_cast<double>(t.snd_mss) * 8000000. / rtt,
+    append_rate(out,
+                static_cast<double>(t.snd_cwnd) * static_cast<double>(t.snd_mss) * 8000000. / rtt,
                 opts.numeric);
     put(out, "bps");
   }
@@ -306,21 +316,26 @@ void append_tcp_info(fmt::memory_buffer& out, const SocketRecord& rec, const Det
     item(out, " busy:", t.busy_time / 1000);
     put(out, "ms");
     if (HAS(rwnd_limited) && t.rwnd_limited != 0) {
-      fmt::format_to(fmt::appender(out), FMT_COMPILE(" rwnd_limited:{}ms({:.1f}%)"),
-                     t.rwnd_limited / 1000,
-                     100.0 * static_cast<double>(t.rwnd_limited) / static_cast<double>(t.busy_time));
+      item(out, " rwnd_limited:", t.rwnd_limited / 1000);
+      put(out, "ms(");
+      put_fixed1(out,
+                 100.0 * static_cast<double>(t.rwnd_limited) / static_cast<double>(t.busy_time));
+      put(out, "%)");
     }
     if (HAS(sndbuf_limited) && t.sndbuf_limited != 0) {
-      fmt::format_to(
-          fmt::appender(out), FMT_COMPILE(" sndbuf_limited:{}ms({:.1f}%)"), t.sndbuf_limited / 1000,
-          100.0 * static_cast<double>(t.sndbuf_limited) / static_cast<double>(t.busy_time));
+      item(out, " sndbuf_limited:", t.sndbuf_limited / 1000);
+      put(out, "ms(");
+      put_fixed1(out,
+                 100.0 * static_cast<double>(t.sndbuf_limited) / static_cast<double>(t.busy_time));
+      put(out, "%)");
     }
   }
   // 33-40: loss and reordering state. For LISTEN, unacked is the accept-queue length and
   // sacked the backlog limit, so sacked is hidden there.
   if (HAS(unacked) && t.unacked != 0) item(out, " unacked:", t.unacked);
   if (HAS(retrans) && HAS(total_retrans) && (t.retrans != 0 || t.total_retrans != 0)) {
-    fmt::format_to(fmt::appender(out), FMT_COMPILE(" retrans:{}/{}"), t.retrans, t.total_retrans);
+    item(out, " retrans:", t.retrans);
+    item(out, "/", t.total_retrans);
   }
   if (HAS(lost) && t.lost != 0) item(out, " lost:", t.lost);
   if (HAS(sacked) && t.sacked != 0 && rec.state != static_cast<uint8_t>(model::TcpState::kListen))
@@ -376,9 +391,9 @@ void append_details(fmt::memory_buffer& out, const SocketRecord& rec, const Deta
   if (opts.inet_sockopt && rec.has(model::kAttrSockOpt)) {
     // struct inet_diag_sockopt: two bytes of 1-bit fields, first field in the lowest bit.
     static constexpr std::array<std::string_view, 11> kFlags = {
-        " recverr", " is_icsk",     " freebind",          " hdrincl",
-        " mc_loop", " transparent", " mc_all",            " nodefrag",
-        " bind_addr_no_port",       " recverr_rfc4884",   " defer_connect"};
+        " recverr",           " is_icsk",         " freebind",     " hdrincl",
+        " mc_loop",           " transparent",     " mc_all",       " nodefrag",
+        " bind_addr_no_port", " recverr_rfc4884", " defer_connect"};
     put(out, opts.oneline ? " inet-sockopt: (" : "\n\tinet-sockopt: (");
     for (size_t i = 0; i < kFlags.size(); ++i) {
       if (((rec.sockopt >> i) & 1u) != 0) put(out, kFlags[i]);

@@ -76,8 +76,8 @@ std::string_view family_name(uint8_t family) {
 }
 
 std::string_view ca_state_name(uint8_t s) {
-  static constexpr std::array<std::string_view, 5> kNames = {"open", "disorder", "cwr",
-                                                             "recovery", "loss"};
+  static constexpr std::array<std::string_view, 5> kNames = {"open", "disorder", "cwr", "recovery",
+                                                             "loss"};
   return s < kNames.size() ? kNames[s] : "unknown";
 }
 
@@ -328,8 +328,10 @@ void append_json(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLo
   if (rec.has(model::kAttrClassId)) o.num("class_id", rec.class_id);
   if (rec.has(model::kAttrSockOpt)) {
     static constexpr std::array<std::string_view, 11> kFlags = {
-        "recverr",     "is_icsk", "freebind", "hdrincl",           "mc_loop",        "transparent",
-        "mc_all",      "nodefrag", "bind_address_no_port", "recverr_rfc4884", "defer_connect"};
+        "recverr",         "is_icsk",      "freebind",
+        "hdrincl",         "mc_loop",      "transparent",
+        "mc_all",          "nodefrag",     "bind_address_no_port",
+        "recverr_rfc4884", "defer_connect"};
     Object s = o.object("sockopt");
     for (size_t i = 0; i < kFlags.size(); ++i) s.boolean(kFlags[i], ((rec.sockopt >> i) & 1u) != 0);
     s.close();
@@ -344,8 +346,8 @@ void append_json(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLo
   }
   if (rec.has(model::kAttrSkMeminfo)) {
     static constexpr std::array<std::string_view, 9> kNames = {
-        "rmem_alloc", "rcvbuf", "wmem_alloc", "sndbuf", "fwd_alloc",
-        "wmem_queued", "optmem", "backlog", "drops"};
+        "rmem_alloc",  "rcvbuf", "wmem_alloc", "sndbuf", "fwd_alloc",
+        "wmem_queued", "optmem", "backlog",    "drops"};
     Object m = o.object("skmem");
     const size_t n = rec.skmem_count < kNames.size() ? rec.skmem_count : kNames.size();
     for (size_t i = 0; i < n; ++i) m.num(kNames[i], rec.skmem[i]);

@@ -20,8 +20,7 @@ namespace tcpscope::render {
 
 // Appends one JSON object (no trailing newline). `names` resolves ifname and cgroup; nullptr
 // leaves those two keys out.
-void append_json(fmt::memory_buffer& out, const model::SocketRecord& rec,
-                 model::NameLookup* names);
+void append_json(fmt::memory_buffer& out, const model::SocketRecord& rec, model::NameLookup* names);
 
 // Appends `s` as a JSON string literal: quotes, `"` `\` and control characters escaped, valid
 // UTF-8 passed through, each byte of an invalid UTF-8 sequence replaced by \ufffd (interface

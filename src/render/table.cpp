@@ -60,6 +60,8 @@ void TableWriter::write_batch() {
   for (int c = 0; c < kColumnCount; ++c) {
     if (!visible[c]) continue;
     if (print_header) width[c] = kHeaders[c].size();
+    // ss prints queues with %-6d: at least six wide, header or not.
+    if (c == kColRecvQ || c == kColSendQ) width[c] = std::max<size_t>(width[c], 6);
     for (const Row& r : rows_) width[c] = std::max<size_t>(width[c], r.end[c] - r.start[c]);
   }
   int first = 0;
@@ -79,7 +81,9 @@ void TableWriter::write_batch() {
       } else {
         line_.append(t);
         // The last column is padded only when something follows it.
-        const bool more = !details.empty() || (header_row && layout_.process_header);
+        // Pad only when more text follows on this line (not before the -i/-m "\n\t" block).
+        const bool more =
+            (!details.empty() && details.front() != '\n') || (header_row && layout_.process_header);
         if (c != kColPeerPort || more) line_.append(pad, ' ');
       }
     }

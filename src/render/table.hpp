@@ -6,13 +6,13 @@
 // Unlike ss 6.1, rows carry no trailing padding and there is no "Process" header without -p.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace tcpscope::render {
 
@@ -48,8 +48,8 @@ class TableWriter {
   // end_row.
   void begin_row();
   fmt::memory_buffer& text() { return text_; }  // append the current cell's text here
-  void end_cell(Column c);               // the text appended since the last end_* is cell c
-  void end_details();                    // ... is the details text
+  void end_cell(Column c);                      // the text appended since the last end_* is cell c
+  void end_details();                           // ... is the details text
   void end_row();
 
   // Writes what is buffered. Returns false if the output failed (e.g. EPIPE).

@@ -21,10 +21,10 @@ struct TcpiField {
   uint8_t size;  // 1, 2, 4 or 8
 };
 
-#define TCPSCOPE_TCPI_FIELD(key, member)                                 \
-  ::tcpscope::render::detail::TcpiField {                                \
+#define TCPSCOPE_TCPI_FIELD(key, member)                                      \
+  ::tcpscope::render::detail::TcpiField {                                     \
     key, static_cast<uint16_t>(offsetof(::tcpscope::model::TcpInfo, member)), \
-        static_cast<uint8_t>(sizeof(::tcpscope::model::TcpInfo::member))     \
+        static_cast<uint8_t>(sizeof(::tcpscope::model::TcpInfo::member))      \
   }
 
 inline bool proc_has_field(uint16_t offset) {

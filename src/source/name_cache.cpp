@@ -40,7 +40,8 @@ std::string unescape_mount_field(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const auto octal = [&](size_t k) { return s[k] >= '0' && s[k] <= '7'; };
     if (s[i] == '\\' && i + 3 < s.size() && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
-      r.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
+      r.push_back(
+          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
       i += 3;
     } else {
       r.push_back(s[i]);
@@ -63,7 +64,8 @@ std::string find_cgroup2_mount(const std::string& proc_root) {
       const size_t b = line.find(' ', a + 1);
       if (b == std::string_view::npos) continue;
       const size_t c = line.find(' ', b + 1);
-      const std::string_view fstype = line.substr(b + 1, c == std::string_view::npos ? c : c - b - 1);
+      const std::string_view fstype =
+          line.substr(b + 1, c == std::string_view::npos ? c : c - b - 1);
       if (fstype == "cgroup2") return unescape_mount_field(line.substr(a + 1, b - a - 1));
     }
   }

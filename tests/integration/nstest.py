@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import re
+import selectors
 import signal
 import subprocess
 import sys
@@ -153,7 +154,6 @@ class Netns:
                              stderr=subprocess.PIPE, text=True)
         self.procs.append(p)
         deadline = time.monotonic() + timeout
-        import selectors
         sel = selectors.DefaultSelector()
         sel.register(p.stdout, selectors.EVENT_READ)
         line = ""

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`tcpscope --netns` and the CLI's error paths (docs/cli.md: exit 0 ok, 1 runtime error,
 2 usage error; errors are `tcpscope: error: ...` on stderr, optionally followed by one `hint:`
-line, per docs/../shared style).
+line, per the project style guide).
 
 * `tcpscope --netns NAME sockets -tanH`, run from the root namespace, equals
   `ip netns exec NAME ss -tanH` (sorted, exact columns); so does `--netns` after the command name

@@ -7,6 +7,10 @@ Documented differences normalised (docs/ss-differences.md): ss 6.1 right-pads ro
 prints a `Process` header without -p (tests use -H), prints timer expiries `9.373ms` where
 tcpscope prints `9.373sec` (expiries are parsed, not compared as text), and tcpscope may print
 the ≥6.6 tcp_info fields `rcv_wnd`/`rehash` that ss 6.1 lacks.
+
+Layout: for a few flag sets the rows (trailing spaces stripped, timer text masked, the 6.1
+`Process` header word dropped) must equal ss's byte for byte, so column widths and alignment
+follow ss-nstat.md 2.5; and no tcpscope line may end in spaces (its documented difference).
 """
 import os
 import re
@@ -14,7 +18,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nstest  # noqa: E402
-from nstest import TestFailure  # noqa: E402
 
 TABLE_FLAGS = [
     ["-tuanH"],
@@ -192,8 +195,8 @@ def check_m(ns, args, c):
     c.eq(once.count, 7 + 37 + 1 + 1 + 1, "ss -m rows with skmem (table sanity)")
 
 
-def check_i(ns, args, c):
-    flags = ["-tanH", "-i"]
+def check_i(ns, args, c, flags):
+    """-i alone, and -i with -o, where ss adds the ts/sack words (ss-nstat.md 2.9)."""
 
     def once():
         pairs, problems = paired(ns, args, flags)
@@ -223,11 +226,14 @@ def check_i(ns, args, c):
         return "\n".join(out)
 
     diff = nstest.compare_with_retry(once)
-    c.check(not diff, f"sockets -tanH -i differs:\n{diff}")
+    c.check(not diff, f"sockets {' '.join(flags)} differs:\n{diff}")
     # The 7006 listener: 5 in the accept queue -> unacked:5; the 7001 pair rows carry wscale.
     l7006 = [w for k, w, _ in once.pairs if w.local == "127.0.0.1:7006" and w.state == "LISTEN"]
     c.check(len(l7006) == 1 and "unacked:5" in l7006[0].details,
             f"ss -i 127.0.0.1:7006 listener lacks unacked:5 (table sanity): {l7006}")
+    if "-o" in flags:
+        c.check(any("ts" in w.details and "sack" in w.details for _, w, _ in once.pairs),
+                f"ss {' '.join(flags)} shows no ts/sack words (table sanity)")
 
 
 LAYOUT_FLAGS = [
@@ -303,7 +309,8 @@ def main():
         check_e(ns, args, c)
         check_o(ns, args, c)
         check_m(ns, args, c)
-        check_i(ns, args, c)
+        check_i(ns, args, c, ["-tanH", "-i"])
+        check_i(ns, args, c, ["-tanH", "-i", "-o"])
     c.finish()
 
 

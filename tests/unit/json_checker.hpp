@@ -180,8 +180,7 @@ class JsonChecker {
   bool digit() const { return i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9'; }
   bool peek(char c) const { return i_ < s_.size() && s_[i_] == c; }
   void ws() {
-    while (i_ < s_.size() &&
-           (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
       ++i_;
   }
 

@@ -17,8 +17,8 @@ namespace fs = std::filesystem;
 class TempProc {
  public:
   TempProc() {
-    root_ = fs::temp_directory_path() / ("tcpscope_names_" + std::to_string(::getpid()) + "_" +
-                                         std::to_string(counter_++));
+    root_ = fs::temp_directory_path() /
+            ("tcpscope_names_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
     fs::create_directories(root_ / "sys/net/ipv4");
   }
   ~TempProc() {

@@ -120,7 +120,7 @@ TEST(RenderAddress, ServiceNamesUnlessNumeric) {
   EXPECT_EQ(port(r, Side::kLocal, true, &names), "22");
   EXPECT_EQ(port(r, Side::kLocal, false, nullptr), "22");
   EXPECT_EQ(port(r, Side::kPeer, false, &names), "40000");  // no name: the number
-  r.protocol = testing::kUdp;  // looked up per protocol
+  r.protocol = testing::kUdp;                               // looked up per protocol
   EXPECT_EQ(port(r, Side::kLocal, false, &names), "22");
   const int calls = names.calls;
   EXPECT_EQ(port(r, Side::kLocal, true, &names), "22");

@@ -29,7 +29,9 @@ std::string field(std::string_view s) {
   return fmt::to_string(b);
 }
 
-size_t count(const std::string& s, char c) { return static_cast<size_t>(std::count(s.begin(), s.end(), c)); }
+size_t count(const std::string& s, char c) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), c));
+}
 
 TEST(RenderCsv, Header) {
   fmt::memory_buffer b;

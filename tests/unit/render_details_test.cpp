@@ -129,7 +129,8 @@ TEST(RenderExtended, VerifiedSsRow) {
   DetailOptions o;
   o.extended = true;
   o.names = &names;
-  EXPECT_EQ(details(r, o), " timer:(keepalive,9min28sec,0) ino:422837 sk:3138 fwmark:0x42 cgroup:/ <->");
+  EXPECT_EQ(details(r, o),
+            " timer:(keepalive,9min28sec,0) ino:422837 sk:3138 fwmark:0x42 cgroup:/ <->");
 }
 
 TEST(RenderExtended, UidOnlyWhenNonZeroAndCookieIsHex) {
@@ -590,8 +591,7 @@ TEST(RenderInfo, LossStateAndSackedHiddenForListen) {
   t.dsack_dups = 4;
   t.fackets = 6;
   t.reord_seen = 8;
-  EXPECT_EQ(info(r),
-            " unacked:1 retrans:0/5 lost:2 sacked:3 dsack_dups:4 fackets:6 reord_seen:8");
+  EXPECT_EQ(info(r), " unacked:1 retrans:0/5 lost:2 sacked:3 dsack_dups:4 fackets:6 reord_seen:8");
   r.state = testing::st(TcpState::kListen);
   EXPECT_EQ(info(r), " unacked:1 retrans:0/5 lost:2 dsack_dups:4 fackets:6 reord_seen:8");
 }
@@ -707,8 +707,12 @@ TEST(RenderFormat, MatchesPrintfOnManyValues) {
     ASSERT_EQ(fmt::to_string(b), want);
     std::snprintf(want, sizeof want, "%.0f", bps);
     ASSERT_EQ(rate(bps, true), want);
-    const char* unit = bps >= 1e12 ? "T" : bps >= 1e9 ? "G" : bps >= 1e6 ? "M" : bps >= 1e3 ? "k" : "";
-    const double scaled = bps >= 1e12 ? bps / 1e12
+    const char* unit = bps >= 1e12  ? "T"
+                       : bps >= 1e9 ? "G"
+                       : bps >= 1e6 ? "M"
+                       : bps >= 1e3 ? "k"
+                                    : "";
+    const double scaled = bps >= 1e12  ? bps / 1e12
                           : bps >= 1e9 ? bps / 1e9
                           : bps >= 1e6 ? bps / 1e6
                           : bps >= 1e3 ? bps / 1e3
@@ -752,10 +756,11 @@ TEST(RenderDetails, OrderOfGroups) {
   o.memory = true;
   o.names = &names;
   const std::string s = details(r, o);
-  EXPECT_EQ(s.rfind(" timer:(on,200ms,0) ino:9 sk:ab cgroup:/ tos:0 cgroup:/\n\tinet-sockopt: "
-                    "( is_icsk)\n\t skmem:(r0,rb0,t0,tb0,f0,w0,o0,bl0,d0) ts sack bbr wscale:10,10 ",
-                    0),
-            0u)
+  EXPECT_EQ(
+      s.rfind(" timer:(on,200ms,0) ino:9 sk:ab cgroup:/ tos:0 cgroup:/\n\tinet-sockopt: "
+              "( is_icsk)\n\t skmem:(r0,rb0,t0,tb0,f0,w0,o0,bl0,d0) ts sack bbr wscale:10,10 ",
+              0),
+      0u)
       << s;
 }
 

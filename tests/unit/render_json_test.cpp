@@ -58,8 +58,8 @@ TEST(RenderJson, MinimalRecordExact) {
 }
 
 TEST(RenderJson, OptionalPartsExact) {
-  SocketRecord r = tcp6(TcpState::kEstablished, v4_mapped(127, 0, 0, 1), 5557,
-                        v4_mapped(127, 0, 0, 1), 53006);
+  SocketRecord r =
+      tcp6(TcpState::kEstablished, v4_mapped(127, 0, 0, 1), 5557, v4_mapped(127, 0, 0, 1), 53006);
   r.ifindex = 1;
   r.timer = 2;
   r.expires_ms = 568000;
@@ -91,23 +91,22 @@ TEST(RenderJson, OptionalPartsExact) {
   FakeNames names;
   names.ifnames[1] = "lo";
   names.cgroups[1] = "/";
-  EXPECT_EQ(
-      json(r, &names),
-      R"({"family":"inet6","protocol":"tcp","state":"established",)"
-      R"("local_address":"::ffff:127.0.0.1","local_port":5557,)"
-      R"("peer_address":"::ffff:127.0.0.1","peer_port":53006,"ifindex":1,"ifname":"lo",)"
-      R"("recv_q":0,"send_q":0,"timer":{"name":"keepalive","expires_ms":568000,"retrans":0},)"
-      R"("uid":0,"inode":0,"cookie":0,"mark":66,"cgroup_id":1,"cgroup":"/","v6only":false,)"
-      R"("shutdown":{"recv":false,"send":true},"tos":16,"tclass":0,"class_id":0,)"
-      R"("sockopt":{"recverr":false,"is_icsk":true,"freebind":false,"hdrincl":false,)"
-      R"("mc_loop":false,"transparent":false,"mc_all":false,"nodefrag":false,)"
-      R"("bind_address_no_port":true,"recverr_rfc4884":false,"defer_connect":false},)"
-      R"("meminfo":{"rmem":1,"wmem":2,"fmem":3,"tmem":4},)"
-      R"("skmem":{"rmem_alloc":1,"rcvbuf":2,"wmem_alloc":3,"sndbuf":4,"fwd_alloc":5,)"
-      R"("wmem_queued":6,"optmem":7,"backlog":8},"congestion":"bbr",)"
-      R"("bbr":{"bw_bytes_per_sec":4294967421,"min_rtt_us":1500,"pacing_gain":2.88671875,)"
-      R"("cwnd_gain":2},"vegas":{"enabled":true,"rtt_count":2,"rtt_us":3,"min_rtt_us":4},)"
-      R"("dctcp":{"enabled":true,"ce_state":2,"alpha":3,"ab_ecn":4,"ab_tot":5}})");
+  EXPECT_EQ(json(r, &names),
+            R"({"family":"inet6","protocol":"tcp","state":"established",)"
+            R"("local_address":"::ffff:127.0.0.1","local_port":5557,)"
+            R"("peer_address":"::ffff:127.0.0.1","peer_port":53006,"ifindex":1,"ifname":"lo",)"
+            R"("recv_q":0,"send_q":0,"timer":{"name":"keepalive","expires_ms":568000,"retrans":0},)"
+            R"("uid":0,"inode":0,"cookie":0,"mark":66,"cgroup_id":1,"cgroup":"/","v6only":false,)"
+            R"("shutdown":{"recv":false,"send":true},"tos":16,"tclass":0,"class_id":0,)"
+            R"("sockopt":{"recverr":false,"is_icsk":true,"freebind":false,"hdrincl":false,)"
+            R"("mc_loop":false,"transparent":false,"mc_all":false,"nodefrag":false,)"
+            R"("bind_address_no_port":true,"recverr_rfc4884":false,"defer_connect":false},)"
+            R"("meminfo":{"rmem":1,"wmem":2,"fmem":3,"tmem":4},)"
+            R"("skmem":{"rmem_alloc":1,"rcvbuf":2,"wmem_alloc":3,"sndbuf":4,"fwd_alloc":5,)"
+            R"("wmem_queued":6,"optmem":7,"backlog":8},"congestion":"bbr",)"
+            R"("bbr":{"bw_bytes_per_sec":4294967421,"min_rtt_us":1500,"pacing_gain":2.88671875,)"
+            R"("cwnd_gain":2},"vegas":{"enabled":true,"rtt_count":2,"rtt_us":3,"min_rtt_us":4},)"
+            R"("dctcp":{"enabled":true,"ce_state":2,"alpha":3,"ab_ecn":4,"ab_tot":5}})");
   // Without a lookup the names are left out, the numbers stay.
   const std::string no_names = json(r);
   EXPECT_EQ(no_names.find("\"ifname\""), std::string::npos);
@@ -130,8 +129,7 @@ TEST(RenderJson, TcpInfoFullIsWellFormedWithUnitNames) {
         "\"delivery_rate_bytes_per_sec\":3925333333", "\"snd_wnd\":70656", "\"rcv_wnd\":65536",
         "\"total_rto_time_ms\":5", "\"received_ce_bytes\":0", "\"snd_ssthresh\":2147483647",
         "\"reordering\":3", "\"snd_wscale\":10,\"rcv_wscale\":10",
-        "\"delivery_rate_app_limited\":true", "\"state\":\"established\"",
-        "\"ca_state\":\"open\"",
+        "\"delivery_rate_app_limited\":true", "\"state\":\"established\"", "\"ca_state\":\"open\"",
         "\"options\":{\"timestamps\":true,\"sack\":true,\"wscale\":true,\"ecn\":false,"}) {
     EXPECT_NE(s.find(key), std::string::npos) << key << " in " << s;
   }
@@ -145,10 +143,13 @@ TEST(RenderJson, ShortTcpInfoOmitsLaterFields) {
   const std::string s = json(r);
   EXPECT_TRUE(json_well_formed(s)) << s;
   EXPECT_NE(s.find("\"total_retrans\":4}"), std::string::npos) << s;  // last field present
-  for (const char* key : {"pacing_rate", "bytes_acked", "segs_out", "min_rtt_us",
-                          "delivery_rate", "bytes_sent", "snd_wnd", "rcv_wnd", "total_rto"}) {
-    EXPECT_EQ(s.find(key), std::string::npos) << key;
+  const std::string info = s.substr(s.find("\"tcp_info\":"));
+  for (const char* key : {"\"pacing_rate_bytes_per_sec\"", "\"bytes_acked\"", "\"segs_out\"",
+                          "\"min_rtt_us\"", "\"delivery_rate_bytes_per_sec\"", "\"bytes_sent\"",
+                          "\"snd_wnd\"", "\"rcv_wnd\"", "\"total_rto\""}) {
+    EXPECT_EQ(info.find(key), std::string::npos) << key;
   }
+  EXPECT_NE(info.find("\"rcv_space\":65495"), std::string::npos);
 }
 
 TEST(RenderJson, EmptyTcpInfoIsAnEmptyObject) {
@@ -169,8 +170,9 @@ TEST(RenderJson, ProcRecordHasNoCookieAndOnlyProcTcpInfo) {
   r.tcp_info.snd_ssthresh = 7;
   const std::string s = json(r);
   EXPECT_EQ(s.find("cookie"), std::string::npos);
-  EXPECT_NE(s.find(R"("tcp_info":{"rto_us":204000,"ato_us":40000,"snd_ssthresh":7,"snd_cwnd":10}})"),
-            std::string::npos)
+  EXPECT_NE(
+      s.find(R"("tcp_info":{"rto_us":204000,"ato_us":40000,"snd_ssthresh":7,"snd_cwnd":10}})"),
+      std::string::npos)
       << s;
 }
 
@@ -179,13 +181,16 @@ TEST(RenderJson, StringEscaping) {
   EXPECT_EQ(quoted("/system.slice/a b.service"), R"("/system.slice/a b.service")");
   EXPECT_EQ(quoted("q\"b\\s/"), R"("q\"b\\s/")");
   EXPECT_EQ(quoted("\n\t\r\b\f"), R"("\n\t\r\b\f")");
-  EXPECT_EQ(quoted(std::string_view("\x00\x01\x1f\x7f", 4)), R"("\u0000\u0001\u001f)" "\x7f\"");
+  EXPECT_EQ(quoted(std::string_view("\x00\x01\x1f\x7f", 4)), R"("\u0000\u0001\u001f)"
+                                                             "\x7f\"");
   EXPECT_EQ(quoted("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
             "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");  // valid UTF-8 passes
-  EXPECT_EQ(quoted("a\xff" "b"), R"("a\ufffdb")");
-  EXPECT_EQ(quoted("\xc3"), R"("\ufffd")");                       // truncated sequence
-  EXPECT_EQ(quoted("\xc0\xaf"), R"("\ufffd\ufffd")");             // overlong
-  EXPECT_EQ(quoted("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");   // surrogate
+  EXPECT_EQ(quoted("a\xff"
+                   "b"),
+            R"("a\ufffdb")");
+  EXPECT_EQ(quoted("\xc3"), R"("\ufffd")");                                // truncated sequence
+  EXPECT_EQ(quoted("\xc0\xaf"), R"("\ufffd\ufffd")");                      // overlong
+  EXPECT_EQ(quoted("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");            // surrogate
   EXPECT_EQ(quoted("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // > U+10FFFF
 }
 

@@ -42,8 +42,8 @@ inline std::array<uint8_t, 16> v4_mapped(uint8_t a, uint8_t b, uint8_t c, uint8_
   return {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d};
 }
 
-inline model::SocketRecord tcp4(model::TcpState state, std::array<uint8_t, 16> src,
-                                uint16_t sport, std::array<uint8_t, 16> dst, uint16_t dport) {
+inline model::SocketRecord tcp4(model::TcpState state, std::array<uint8_t, 16> src, uint16_t sport,
+                                std::array<uint8_t, 16> dst, uint16_t dport) {
   model::SocketRecord r;
   r.family = kAfInet;
   r.protocol = kTcp;
@@ -55,8 +55,8 @@ inline model::SocketRecord tcp4(model::TcpState state, std::array<uint8_t, 16> s
   return r;
 }
 
-inline model::SocketRecord tcp6(model::TcpState state, std::array<uint8_t, 16> src,
-                                uint16_t sport, std::array<uint8_t, 16> dst, uint16_t dport) {
+inline model::SocketRecord tcp6(model::TcpState state, std::array<uint8_t, 16> src, uint16_t sport,
+                                std::array<uint8_t, 16> dst, uint16_t dport) {
   model::SocketRecord r = tcp4(state, src, sport, dst, dport);
   r.family = kAfInet6;
   return r;
