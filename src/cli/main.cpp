@@ -26,6 +26,20 @@ char last_state_flag(int argc, char** argv) {
   return last;
 }
 
+// The first word that is not an option (or the value of --netns), if any.
+std::string_view first_command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a(argv[i]);
+    if (a == "-N" || a == "--netns") {
+      ++i;
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') continue;
+    return a;
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,6 +56,12 @@ int main(int argc, char** argv) {
   cli::add_sockets_command(app, sockets);
   cli::add_summary_command(app, summary);
 
+  const std::string_view word = first_command_word(argc, argv);
+  if (!word.empty() && word != "sockets" && word != "summary") {
+    std::fprintf(stderr, "tcpscope: error: unknown command \"%.*s\" (commands: sockets, summary)\n",
+                 static_cast<int>(word.size()), word.data());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
