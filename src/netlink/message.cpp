@@ -16,7 +16,8 @@ Result<const nlmsghdr*> next_header(std::span<const std::byte> datagram, size_t 
   }
   // Netlink datagrams are 4-byte aligned; the buffer is 8-aligned.
   const auto* h = reinterpret_cast<const nlmsghdr*>(datagram.data() + offset);
-  if (!mnl_nlmsg_ok(h, static_cast<int>(remaining))) {
+  // Compared as sizes: mnl_nlmsg_ok() compares through int, so a length >= 2^31 would pass.
+  if (h->nlmsg_len < sizeof(nlmsghdr) || h->nlmsg_len > remaining) {
     return fail(Error::malformed("bad netlink message length " + std::to_string(h->nlmsg_len) +
                                  " at offset " + std::to_string(offset) + " (" +
                                  std::to_string(remaining) + " bytes left)"));

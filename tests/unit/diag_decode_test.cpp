@@ -208,6 +208,14 @@ TEST(NetlinkWalk, TruncatedMessageIsAnErrorNotAnOverread) {
                                    [&](const nlmsghdr&) -> Status { return {}; });
   ASSERT_FALSE(r2);
   EXPECT_NE(r2.error().message().find("truncated netlink message"), std::string::npos);
+  // A length with the top bit set must not pass as a negative int would (found by fuzzing).
+  auto huge = b.bytes();
+  const uint32_t len = 0xacfffffe;
+  std::memcpy(huge.data(), &len, sizeof len);
+  auto r3 = netlink::walk_datagram(huge, {0, 1, true},
+                                   [&](const nlmsghdr&) -> Status { return {}; });
+  ASSERT_FALSE(r3);
+  EXPECT_EQ(r3.error().kind(), ErrorKind::kMalformed);
 }
 
 TEST(DiagRequest, LaysOutRequestAndBytecode) {
