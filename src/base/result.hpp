@@ -9,11 +9,11 @@
 
 #include <expected>
 #include <optional>
-#include <type_traits>
-#include <variant>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace tcpscope {
 
@@ -79,10 +79,9 @@ class [[nodiscard]] Expected {
   Expected() : v_(std::in_place_index<0>) {}
   Expected(Failure f) : v_(std::in_place_index<1>, std::move(f.error)) {}  // NOLINT
   template <typename U = T>
-    requires(std::is_constructible_v<T, U &&> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Expected> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Failure>)
-  Expected(U&& v) : v_(std::in_place_index<0>, std::forward<U>(v)) {}  // NOLINT
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, Expected> &&
+           !std::is_same_v<std::remove_cvref_t<U>, Failure>) Expected(U&& v)
+      : v_(std::in_place_index<0>, std::forward<U>(v)) {}  // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }

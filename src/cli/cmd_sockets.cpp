@@ -1,13 +1,12 @@
 // `tcpscope sockets`: the socket table, with ss's flags, as a table, JSON or CSV.
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <optional>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/printers.hpp"
@@ -15,6 +14,7 @@
 #include "render/address.hpp"
 #include "render/details.hpp"
 #include "render/table.hpp"
+#include "source/host_resolver.hpp"
 #include "source/name_cache.hpp"
 #include "source/process_map.hpp"
 
@@ -34,8 +34,8 @@ Result<std::optional<model::StateMask>> parse_state_words(const std::vector<std:
     const bool is_state = w == "state";
     const bool is_exclude = w == "exclude" || w == "excl";
     if (!is_state && !is_exclude) {
-      return fail(Error::usage("unexpected argument \"" + w +
-                               "\" (expected: state NAME | exclude NAME)"));
+      return fail(
+          Error::usage("unexpected argument \"" + w + "\" (expected: state NAME | exclude NAME)"));
     }
     if (i + 1 >= words.size()) return fail(Error::usage("\"" + w + "\" needs a state name"));
     const std::string& name = words[++i];
@@ -65,6 +65,7 @@ class TablePrinter final : public Printer {
     details_.oneline = o.oneline;
     details_.names = names;
     numeric_ = o.numeric;
+    resolve_ = o.resolve;
   }
 
   void on_socket(const SocketRecord& r) override {
@@ -79,11 +80,11 @@ class TablePrinter final : public Printer {
     table_.end_cell(render::kColRecvQ);
     fmt::format_to(out, "{}", static_cast<int32_t>(r.wqueue));
     table_.end_cell(render::kColSendQ);
-    render::append_address_token(t, r, render::Side::kLocal, names_);
+    append_address(t, r, render::Side::kLocal);
     table_.end_cell(render::kColLocalAddr);
     render::append_port_token(t, r, render::Side::kLocal, numeric_, names_);
     table_.end_cell(render::kColLocalPort);
-    render::append_address_token(t, r, render::Side::kPeer, names_);
+    append_address(t, r, render::Side::kPeer);
     table_.end_cell(render::kColPeerAddr);
     render::append_port_token(t, r, render::Side::kPeer, numeric_, names_);
     table_.end_cell(render::kColPeerPort);
@@ -95,6 +96,20 @@ class TablePrinter final : public Printer {
   bool finish() override { return table_.flush(); }
 
  private:
+  // With -r, a host name replaces the address (ss prints "name:" without brackets).
+  void append_address(fmt::memory_buffer& t, const SocketRecord& r, render::Side side) {
+    if (resolve_) {
+      std::string_view host =
+          resolver_.name(r.family, side == render::Side::kLocal ? r.src : r.dst);
+      if (!host.empty()) {
+        t.append(host);
+        t.push_back(':');
+        return;
+      }
+    }
+    render::append_address_token(t, r, side, names_);
+  }
+
   void append_users(fmt::memory_buffer& t, uint32_t inode) {
     auto owners = procs_->owners(inode);
     if (owners.empty()) return;
@@ -114,6 +129,8 @@ class TablePrinter final : public Printer {
   const source::ProcessMap* procs_;
   render::DetailOptions details_;
   bool numeric_ = false;
+  bool resolve_ = false;
+  source::HostResolver resolver_;
 };
 
 }  // namespace
@@ -148,7 +165,8 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
   if (!states) return report(states.error());
 
   model::StateMask mask = model::kMaskDefault;
-  if (o.all || o.listening) mask = o.last_state_flag == 'l' ? model::kMaskListening : model::kMaskAll;
+  if (o.all || o.listening)
+    mask = o.last_state_flag == 'l' ? model::kMaskListening : model::kMaskAll;
   if (*states) mask = **states;
 
   const bool want_tcp = o.tcp || !o.udp;

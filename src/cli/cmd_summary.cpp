@@ -2,14 +2,13 @@
 // family, each listener's accept queue and SYN-RECV requests, TIME-WAIT against
 // tcp_max_tw_buckets, orphans against tcp_max_orphans, TCP memory against tcp_mem.
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/host_state.hpp"
@@ -76,9 +75,9 @@ void json_opt(fmt::memory_buffer& b, const std::optional<T>& v) {
 }
 
 constexpr TcpState kTcpStates[] = {
-    TcpState::kEstablished, TcpState::kSynSent,   TcpState::kSynRecv,  TcpState::kFinWait1,
-    TcpState::kFinWait2,    TcpState::kTimeWait,  TcpState::kClose,    TcpState::kCloseWait,
-    TcpState::kLastAck,     TcpState::kListen,    TcpState::kClosing};
+    TcpState::kEstablished, TcpState::kSynSent,  TcpState::kSynRecv, TcpState::kFinWait1,
+    TcpState::kFinWait2,    TcpState::kTimeWait, TcpState::kClose,   TcpState::kCloseWait,
+    TcpState::kLastAck,     TcpState::kListen,   TcpState::kClosing};
 
 void render_json(const Census& c, const HostState& h, const GlobalOptions& g,
                  std::string_view source_name, FILE* out) {

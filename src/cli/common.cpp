@@ -1,8 +1,7 @@
 #include <unistd.h>
 
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "cli/commands.hpp"
 
@@ -30,8 +29,8 @@ Result<source::SourceOptions> SourceFlags::resolve() const {
   if (o.kind == source::SourceKind::kReplay && replay.empty()) {
     return fail(Error::usage("--source replay needs --replay FILE"));
   }
-  if (!record.empty() && (o.kind == source::SourceKind::kProc ||
-                          o.kind == source::SourceKind::kReplay)) {
+  if (!record.empty() &&
+      (o.kind == source::SourceKind::kProc || o.kind == source::SourceKind::kReplay)) {
     return fail(Error::usage("--record works only with the netlink source"));
   }
   return o;

@@ -70,9 +70,9 @@ void append_sockstat_json(fmt::memory_buffer& b, const HostState& h) {
                  "\"udplite6_inuse\": {}, \"raw6_inuse\": {}, \"frag6_inuse\": {}, "
                  "\"frag6_memory\": {}}}",
                  s.sockets_used, s.tcp_inuse, s.tcp_orphan, s.tcp_tw, s.tcp_alloc, s.tcp_mem,
-                 s.udp_inuse, s.udp_mem, s.udplite_inuse, s.raw_inuse, s.frag_inuse,
-                 s.frag_memory, s.tcp6_inuse, s.udp6_inuse, s.udplite6_inuse, s.raw6_inuse,
-                 s.frag6_inuse, s.frag6_memory);
+                 s.udp_inuse, s.udp_mem, s.udplite_inuse, s.raw_inuse, s.frag_inuse, s.frag_memory,
+                 s.tcp6_inuse, s.udp6_inuse, s.udplite6_inuse, s.raw6_inuse, s.frag6_inuse,
+                 s.frag6_memory);
 }
 
 namespace {

@@ -2,12 +2,12 @@
 // /proc/net/snmp, and the tunables; plus the text and JSON of ss -s.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "base/result.hpp"
 #include "procfs/sockstat.hpp"

@@ -1,9 +1,8 @@
 // tcpscope: see the TCP stack of a Linux host. Parses the command line and dispatches.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
-
-#include <CLI/CLI.hpp>
 
 #include "base/netns.hpp"
 #include "cli/commands.hpp"

@@ -1,8 +1,8 @@
 #include "cli/printers.hpp"
 
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "render/csv.hpp"
 #include "render/json.hpp"
@@ -51,7 +51,8 @@ class JsonPrinter final : public BufferedPrinter {
     buf_.append(std::string_view(first_ ? "\n" : ",\n"));
     first_ = false;
     render::append_json(buf_, r, names_);
-    if (procs_ != nullptr && r.inode != 0 && buf_.size() > 0 && buf_.data()[buf_.size() - 1] == '}') {
+    if (procs_ != nullptr && r.inode != 0 && buf_.size() > 0 &&
+        buf_.data()[buf_.size() - 1] == '}') {
       buf_.resize(buf_.size() - 1);
       append_users_json(buf_, *procs_, r.inode);
       buf_.push_back('}');

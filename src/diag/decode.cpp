@@ -150,8 +150,8 @@ Status decode_inet_diag(const nlmsghdr& msg, uint8_t protocol, model::DecodeLeve
     const size_t left = payload - off;
     if (a->nla_len < sizeof(nlattr) || a->nla_len > left) {
       return fail(Error::malformed("bad attribute length " + std::to_string(a->nla_len) +
-                                   " (type " + std::to_string(a->nla_type & NLA_TYPE_MASK) +
-                                   ", " + std::to_string(left) + " bytes left in message)"));
+                                   " (type " + std::to_string(a->nla_type & NLA_TYPE_MASK) + ", " +
+                                   std::to_string(left) + " bytes left in message)"));
     }
     decode_attr(*a, r);
     off += MNL_ALIGN(a->nla_len);

@@ -17,7 +17,8 @@ std::span<const std::byte> build_dump_request(const model::DumpRequest& req, uin
   nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
   nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   nlh->nlmsg_seq = seq;
-  auto* r = static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
+  auto* r =
+      static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
   r->sdiag_family = req.family;
   r->sdiag_protocol = req.protocol;
   r->idiag_ext = req.ext;

@@ -21,7 +21,7 @@ struct ListenerInfo {
   std::array<uint8_t, 16> addr{};
   uint32_t accept_queue = 0;        // completed handshakes not yet accept()ed
   uint32_t accept_queue_limit = 0;  // min(listen() backlog, somaxconn)
-  uint32_t syn_recv_v4 = 0;  // request sockets attributed to this listener, by their family
+  uint32_t syn_recv_v4 = 0;         // request sockets attributed to this listener, by their family
   uint32_t syn_recv_v6 = 0;
   uint32_t inode = 0;
   uint32_t ifindex = 0;

@@ -89,15 +89,15 @@ struct TcpInfo {
   uint16_t total_rto_recoveries;  // 6.7
   uint32_t total_rto_time;        // 6.7, milliseconds
 
-  uint32_t received_ce;            // 6.18
-  uint32_t delivered_e1_bytes;     // 6.18
-  uint32_t delivered_e0_bytes;     // 6.18
-  uint32_t delivered_ce_bytes;     // 6.18
-  uint32_t received_e1_bytes;      // 6.18
-  uint32_t received_e0_bytes;      // 6.18
-  uint32_t received_ce_bytes;      // 6.18
-  uint16_t accecn_fail_mode;       // 6.18 layout; 7.0 redefines these 4 bytes
-  uint16_t accecn_opt_seen;        // 6.18 layout
+  uint32_t received_ce;         // 6.18
+  uint32_t delivered_e1_bytes;  // 6.18
+  uint32_t delivered_e0_bytes;  // 6.18
+  uint32_t delivered_ce_bytes;  // 6.18
+  uint32_t received_e1_bytes;   // 6.18
+  uint32_t received_e0_bytes;   // 6.18
+  uint32_t received_ce_bytes;   // 6.18
+  uint16_t accecn_fail_mode;    // 6.18 layout; 7.0 redefines these 4 bytes
+  uint16_t accecn_opt_seen;     // 6.18 layout
 
   uint8_t snd_wscale() const { return wscale & 0x0f; }
   uint8_t rcv_wscale() const { return static_cast<uint8_t>(wscale >> 4); }
@@ -124,7 +124,7 @@ static_assert(offsetof(TcpInfo, accecn_fail_mode) == 276);
 constexpr bool tcp_info_has(uint16_t len, size_t offset, size_t size) {
   return offset + size <= len;
 }
-#define TCPSCOPE_TCPI_HAS(len, field) \
+#define TCPSCOPE_TCPI_HAS(len, field)                                                 \
   ::tcpscope::model::tcp_info_has((len), offsetof(::tcpscope::model::TcpInfo, field), \
                                   sizeof(::tcpscope::model::TcpInfo::field))
 

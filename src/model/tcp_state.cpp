@@ -8,13 +8,13 @@ namespace tcpscope::model {
 
 namespace {
 constexpr std::array<std::string_view, kStateCount> kSsNames = {
-    "UNKNOWN",  "ESTAB",      "SYN-SENT", "SYN-RECV", "FIN-WAIT-1",   "FIN-WAIT-2", "TIME-WAIT",
-    "UNCONN",   "CLOSE-WAIT", "LAST-ACK", "LISTEN",   "CLOSING",      "NEW-SYN-RECV",
-    "BOUND-INACTIVE"};
+    "UNKNOWN",    "ESTAB",     "SYN-SENT",     "SYN-RECV",      "FIN-WAIT-1",
+    "FIN-WAIT-2", "TIME-WAIT", "UNCONN",       "CLOSE-WAIT",    "LAST-ACK",
+    "LISTEN",     "CLOSING",   "NEW-SYN-RECV", "BOUND-INACTIVE"};
 constexpr std::array<std::string_view, kStateCount> kKeys = {
-    "unknown",   "established", "syn-sent",  "syn-recv", "fin-wait-1",   "fin-wait-2",
-    "time-wait", "close",       "close-wait", "last-ack", "listen",       "closing",
-    "new-syn-recv", "bound-inactive"};
+    "unknown",    "established", "syn-sent",     "syn-recv",      "fin-wait-1",
+    "fin-wait-2", "time-wait",   "close",        "close-wait",    "last-ack",
+    "listen",     "closing",     "new-syn-recv", "bound-inactive"};
 
 struct NamedMask {
   std::string_view name;

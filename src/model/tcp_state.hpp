@@ -35,7 +35,8 @@ constexpr StateMask state_bit(TcpState s) { return StateMask{1} << static_cast<u
 // Masks with ss's meaning (reference: ss-nstat.md §4.1). "All" stops at bit 11: request
 // sockets come with bit 3, and bit 13 costs a walk of the bind hash.
 inline constexpr StateMask kMaskAll = 0xFFF;
-inline constexpr StateMask kMaskListening = state_bit(TcpState::kListen) | state_bit(TcpState::kClose);
+inline constexpr StateMask kMaskListening =
+    state_bit(TcpState::kListen) | state_bit(TcpState::kClose);
 inline constexpr StateMask kMaskDefault = 0xB37;  // connected, without SYN-RECV and TIME-WAIT
 
 // ss's printed state names: "ESTAB", "SYN-SENT", ..., "UNCONN" for Close.

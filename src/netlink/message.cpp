@@ -35,8 +35,8 @@ Status done_status(const nlmsghdr& h) {
 
 Status error_status(const nlmsghdr& h) {
   if (h.nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
-    return fail(Error::malformed("truncated NLMSG_ERROR message (" +
-                                 std::to_string(h.nlmsg_len) + " bytes)"));
+    return fail(Error::malformed("truncated NLMSG_ERROR message (" + std::to_string(h.nlmsg_len) +
+                                 " bytes)"));
   }
   nlmsgerr e{};
   std::memcpy(&e, mnl_nlmsg_get_payload(&h), sizeof e);

@@ -70,7 +70,8 @@ Result<std::span<const std::byte>> NetlinkSocket::receive() {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        return fail(Error(ErrorKind::kTimeout, "netlink read timed out: the kernel did not answer"));
+        return fail(
+            Error(ErrorKind::kTimeout, "netlink read timed out: the kernel did not answer"));
       }
       return fail(Error::from_errno("receive from netlink", errno));
     }

@@ -47,21 +47,23 @@ inline constexpr uint32_t kUserHz = 100;
 inline constexpr uint16_t kProcTcpInfoLen =
     static_cast<uint16_t>(offsetof(model::TcpInfo, snd_cwnd) + sizeof(model::TcpInfo::snd_cwnd));
 
-// True for the tcp_info fields a /proc record really carries (by offset into TcpInfo).
-constexpr bool proc_tcp_info_has(size_t offset) {
-  return offset == offsetof(model::TcpInfo, state) ||
-         offset == offsetof(model::TcpInfo, retransmits) ||
-         offset == offsetof(model::TcpInfo, probes) || offset == offsetof(model::TcpInfo, rto) ||
-         offset == offsetof(model::TcpInfo, ato) || offset == offsetof(model::TcpInfo, unacked) ||
-         offset == offsetof(model::TcpInfo, snd_ssthresh) ||
-         offset == offsetof(model::TcpInfo, snd_cwnd);
+// True when the tcp_info field at `offset` of a /proc record `r` holds a value /proc gave.
+inline bool proc_tcp_info_has(const model::SocketRecord& r, size_t offset) {
+  using model::TcpInfo;
+  if (!r.has(model::kAttrInfo)) return false;
+  if (offset == offsetof(TcpInfo, unacked)) return r.state == 10;  // LISTEN: accept-queue length
+  return offset == offsetof(TcpInfo, state) || offset == offsetof(TcpInfo, retransmits) ||
+         offset == offsetof(TcpInfo, probes) || offset == offsetof(TcpInfo, rto) ||
+         offset == offsetof(TcpInfo, ato) || offset == offsetof(TcpInfo, snd_ssthresh) ||
+         offset == offsetof(TcpInfo, snd_cwnd);
 }
 
 // Parses one line of a /proc/net/{tcp,tcp6,udp,udp6} file. `family` is AF_INET or AF_INET6 and
 // `protocol` IPPROTO_TCP or IPPROTO_UDP (which file the line came from). Returns false, leaving
 // `out` reset, for the header line and for blank lines; true with `out` filled for a socket line;
-// a kMalformed error naming the problem and quoting the line otherwise. Trailing columns beyond
-// the known ones are ignored (newer kernels may append).
+// a kMalformed error naming the problem and quoting the line otherwise (`out` is then partly
+// filled and must not be used). Trailing columns beyond the known ones are ignored (newer
+// kernels may append).
 Result<bool> parse_proc_net_line(std::string_view line, uint8_t family, uint8_t protocol,
                                  model::SocketRecord& out);
 

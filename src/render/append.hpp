@@ -1,9 +1,10 @@
 // Small append helpers shared by the renderers (internal to src/render/).
 //
 // They write straight into the caller's fmt::memory_buffer: no std::string, no locale, no
-// allocation beyond the buffer's own growth. They are inline and copy with memcpy, because the
-// renderers make dozens of tiny appends per socket and fmt's generic buffer::append loop (out of
-// line, one libc memmove per call) was measured to cost more than the formatting itself.
+// allocation beyond the buffer's own growth. They are inline and avoid libc memcpy calls of
+// unknown length (a socket's line is dozens of tiny appends; fmt's generic buffer::append and a
+// memmove per call were measured to cost more than the formatting itself): literals are copied
+// with a constant length, integers are written in place.
 #pragma once
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 namespace tcpscope::render::detail {
 
@@ -30,10 +32,45 @@ inline void put(fmt::memory_buffer& out, const char (&s)[N]) {
 
 inline void put(fmt::memory_buffer& out, char c) { out.push_back(c); }
 
+inline int count_digits(uint64_t v) {
+  int n = 1;
+  for (uint64_t limit = 10; n < 20 && v >= limit; limit *= 10) ++n;
+  return n;
+}
+
+// Writes the `n` low decimal digits of v ending at `end` (going backwards).
+inline void write_digits(char* end, uint64_t v, int n) {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  while (n >= 2) {
+    const size_t i = static_cast<size_t>(v % 100) * 2;
+    v /= 100;
+    *--end = kPairs[i + 1];
+    *--end = kPairs[i];
+    n -= 2;
+  }
+  if (n == 1) *--end = static_cast<char>('0' + v % 10);
+}
+
+inline void put_uint(fmt::memory_buffer& out, uint64_t v) {
+  const int n = count_digits(v);
+  const size_t size = out.size();
+  out.resize(size + static_cast<size_t>(n));
+  write_digits(out.data() + size + n, v, n);
+}
+
 template <typename Int>
 inline void put_int(fmt::memory_buffer& out, Int v) {
-  const fmt::format_int f(v);
-  put_n(out, f.data(), f.size());
+  if constexpr (std::is_signed_v<Int>) {
+    if (v < 0) {
+      out.push_back('-');
+      put_uint(out, static_cast<uint64_t>(0) - static_cast<uint64_t>(static_cast<int64_t>(v)));
+      return;
+    }
+  }
+  put_uint(out, static_cast<uint64_t>(v));
 }
 
 }  // namespace tcpscope::render::detail

@@ -32,23 +32,29 @@ bool round_sure(double t, uint64_t& q) {
 // zeros (and a bare point) are dropped, as %g does.
 void put_scaled(fmt::memory_buffer& out, uint64_t q, int decimals, bool strip) {
   const uint64_t div = kIntPow10[decimals];
-  put_int(out, q / div);
-  uint64_t frac = q % div;
+  const uint64_t whole = q / div;
+  uint64_t frac = q - whole * div;
   int digits = decimals;
   if (strip) {
-    while (digits > 0 && frac % 10 == 0) {
-      frac /= 10;
-      --digits;
+    if (frac == 0) {
+      digits = 0;
+    } else {
+      while (frac % 10 == 0) {
+        frac /= 10;
+        --digits;
+      }
     }
   }
-  if (digits == 0) return;
-  char buf[16];
-  for (int i = digits - 1; i >= 0; --i) {
-    buf[i] = static_cast<char>('0' + frac % 10);
-    frac /= 10;
+  const int whole_digits = count_digits(whole);
+  const size_t size = out.size();
+  const size_t len = static_cast<size_t>(whole_digits + (digits > 0 ? digits + 1 : 0));
+  out.resize(size + len);
+  char* p = out.data() + size;
+  write_digits(p + whole_digits, whole, whole_digits);
+  if (digits > 0) {
+    p[whole_digits] = '.';
+    write_digits(p + len, frac, digits);
   }
-  put(out, '.');
-  put_n(out, buf, static_cast<size_t>(digits));
 }
 
 }  // namespace

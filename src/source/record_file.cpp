@@ -56,12 +56,13 @@ Result<std::vector<RecordedDatagram>> split_record_file(std::span<const std::byt
   size_t off = 0;
   while (off < file.size()) {
     if (file.size() - off < 16) {
-      return fail(Error::malformed("record file: truncated frame header at offset " +
-                                   std::to_string(off)));
+      return fail(
+          Error::malformed("record file: truncated frame header at offset " + std::to_string(off)));
     }
     const auto* h = reinterpret_cast<const unsigned char*>(file.data() + off);
     if (std::memcmp(h, kRecordMagic, 4) != 0) {
-      return fail(Error::malformed("record file: bad frame magic at offset " + std::to_string(off)));
+      return fail(
+          Error::malformed("record file: bad frame magic at offset " + std::to_string(off)));
     }
     if (h[4] != kRecordVersion) {
       return fail(Error::malformed("record file: unsupported version " + std::to_string(h[4])));

@@ -3,7 +3,6 @@
 #include <linux/sock_diag.h>
 
 #include <cstring>
-
 #include <string>
 
 #include "base/file.hpp"

@@ -1,9 +1,10 @@
+#include "model/census.hpp"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "diag/dump.hpp"
-#include "model/census.hpp"
 
 namespace tcpscope::model {
 namespace {
@@ -18,9 +19,7 @@ SocketRecord rec(uint8_t family, TcpState state, std::array<uint8_t, 16> src, ui
   return r;
 }
 
-std::array<uint8_t, 16> v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
-  return {a, b, c, d};
-}
+std::array<uint8_t, 16> v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) { return {a, b, c, d}; }
 
 TEST(Census, AttributesSynRecvToExactThenWildcardThenDualStackListener) {
   Census c;
@@ -79,7 +78,7 @@ TEST(RepeatFilter, DropsOnlyRepeatsFromThePreviousDatagram) {
   EXPECT_FALSE(f.seen_before(1));
   EXPECT_FALSE(f.seen_before(2));
   f.next_datagram();
-  EXPECT_TRUE(f.seen_before(2));   // resumed bucket repeated a socket
+  EXPECT_TRUE(f.seen_before(2));  // resumed bucket repeated a socket
   EXPECT_FALSE(f.seen_before(3));
   f.next_datagram();
   EXPECT_FALSE(f.seen_before(1));  // two datagrams back: not a resume repeat

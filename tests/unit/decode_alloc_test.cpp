@@ -35,8 +35,10 @@ TEST(DecodeAlloc, ReplayAndCensusAllocateNothingPerSocket) {
   for (uint32_t i = 0; i < 2000; ++i) {
     auto m = testing::NlBuilder::msg(AF_INET, i % 3 == 0 ? 6 : 1, static_cast<uint16_t>(1000 + i),
                                      80, i + 1);
-    b.begin(m).attr(INET_DIAG_INFO, info.data(), info.size()).attr_value(INET_DIAG_SHUTDOWN,
-                                                                          shutdown).end();
+    b.begin(m)
+        .attr(INET_DIAG_INFO, info.data(), info.size())
+        .attr_value(INET_DIAG_SHUTDOWN, shutdown)
+        .end();
   }
   b.done();
   auto src = source::ReplaySource::from_bytes(b.bytes());

@@ -198,22 +198,22 @@ TEST(NetlinkWalk, TruncatedMessageIsAnErrorNotAnOverread) {
   b.begin(NlBuilder::msg(AF_INET, 1, 1, 2), 1).end();
   auto bytes = b.bytes();
   bytes.resize(bytes.size() - 8);  // the datagram ends inside the message
-  auto r = netlink::walk_datagram(bytes, {0, 1, true},
-                                  [&](const nlmsghdr&) -> Status { return {}; });
+  auto r =
+      netlink::walk_datagram(bytes, {0, 1, true}, [&](const nlmsghdr&) -> Status { return {}; });
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind(), ErrorKind::kMalformed);
   EXPECT_NE(r.error().message().find("bad netlink message length"), std::string::npos);
   std::vector<std::byte> tiny(6);
-  auto r2 = netlink::walk_datagram(tiny, {0, 1, true},
-                                   [&](const nlmsghdr&) -> Status { return {}; });
+  auto r2 =
+      netlink::walk_datagram(tiny, {0, 1, true}, [&](const nlmsghdr&) -> Status { return {}; });
   ASSERT_FALSE(r2);
   EXPECT_NE(r2.error().message().find("truncated netlink message"), std::string::npos);
   // A length with the top bit set must not pass as a negative int would (found by fuzzing).
   auto huge = b.bytes();
   const uint32_t len = 0xacfffffe;
   std::memcpy(huge.data(), &len, sizeof len);
-  auto r3 = netlink::walk_datagram(huge, {0, 1, true},
-                                   [&](const nlmsghdr&) -> Status { return {}; });
+  auto r3 =
+      netlink::walk_datagram(huge, {0, 1, true}, [&](const nlmsghdr&) -> Status { return {}; });
   ASSERT_FALSE(r3);
   EXPECT_EQ(r3.error().kind(), ErrorKind::kMalformed);
 }
