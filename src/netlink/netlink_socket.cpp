@@ -14,7 +14,7 @@ NetlinkSocket::NetlinkSocket(UniqueFd fd, uint32_t port_id, uint32_t seq)
     : fd_(std::move(fd)),
       port_id_(port_id),
       seq_(seq),
-      buffer_(new (std::align_val_t{8}) std::byte[kRecvBufferFloor]) {}
+      buffer_(std::make_unique<std::byte[]>(kRecvBufferFloor)) {}  // new[] is 16-aligned
 
 Result<NetlinkSocket> NetlinkSocket::open(int protocol, std::chrono::milliseconds timeout) {
   int raw = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
