@@ -84,9 +84,9 @@ class Object {
 std::string_view family_name(uint8_t family) {
   switch (family) {
     case kAfInet:
-      return "inet";
+      return "ipv4";
     case kAfInet6:
-      return "inet6";
+      return "ipv6";
     default:
       return "unknown";
   }

@@ -2,7 +2,7 @@
 // into the caller's buffer (no DOM). Field names and units: docs/json.md.
 //
 //   fmt::memory_buffer buf;
-//   append_json(buf, rec, names);   // {"family":"inet","protocol":"tcp","state":"listen",...}
+//   append_json(buf, rec, names);   // {"family":"ipv4","protocol":"tcp","state":"listen",...}
 //
 // The caller frames the objects (JSON Lines: one per line; or a '[' ... ',' ... ']' array) and
 // flushes the buffer when it grows large. Absent fields are left out, never written as 0:

@@ -32,7 +32,9 @@ SocketRecord parse_ok(std::string_view line, uint8_t family, uint8_t protocol) {
   SocketRecord r;
   auto res = parse_proc_net_line(line, family, protocol, r);
   EXPECT_TRUE(res.has_value()) << (res ? "" : res.error().what());
-  if (res) EXPECT_TRUE(*res) << "line treated as header: " << line;
+  if (res) {
+    EXPECT_TRUE(*res) << "line treated as header: " << line;
+  }
   return r;
 }
 
@@ -406,12 +408,24 @@ TEST(ProcNet, RejectsUnknownFamilyOrProtocol) {
 }
 
 TEST(ProcNet, ProcTcpInfoFields) {
-  EXPECT_TRUE(proc_tcp_info_has(offsetof(model::TcpInfo, rto)));
-  EXPECT_TRUE(proc_tcp_info_has(offsetof(model::TcpInfo, snd_cwnd)));
-  EXPECT_TRUE(proc_tcp_info_has(offsetof(model::TcpInfo, snd_ssthresh)));
-  EXPECT_FALSE(proc_tcp_info_has(offsetof(model::TcpInfo, rtt)));
-  EXPECT_FALSE(proc_tcp_info_has(offsetof(model::TcpInfo, snd_mss)));
-  EXPECT_FALSE(proc_tcp_info_has(offsetof(model::TcpInfo, pacing_rate)));
+  using model::TcpInfo;
+  const SocketRecord listener = parse_ok(kListener, AF_INET, IPPROTO_TCP);
+  const SocketRecord estab = parse_ok(kUnreadChild, AF_INET, IPPROTO_TCP);
+  const SocketRecord tw = parse_ok(kTimeWait, AF_INET, IPPROTO_TCP);
+  for (size_t off : {offsetof(TcpInfo, state), offsetof(TcpInfo, retransmits),
+                     offsetof(TcpInfo, probes), offsetof(TcpInfo, rto), offsetof(TcpInfo, ato),
+                     offsetof(TcpInfo, snd_ssthresh), offsetof(TcpInfo, snd_cwnd)}) {
+    EXPECT_TRUE(proc_tcp_info_has(listener, off)) << off;
+    EXPECT_TRUE(proc_tcp_info_has(estab, off)) << off;
+    EXPECT_FALSE(proc_tcp_info_has(tw, off)) << off;
+  }
+  EXPECT_TRUE(proc_tcp_info_has(listener, offsetof(TcpInfo, unacked)));
+  EXPECT_FALSE(proc_tcp_info_has(estab, offsetof(TcpInfo, unacked)));
+  for (size_t off : {offsetof(TcpInfo, rtt), offsetof(TcpInfo, snd_mss), offsetof(TcpInfo, sacked),
+                     offsetof(TcpInfo, pacing_rate)}) {
+    EXPECT_FALSE(proc_tcp_info_has(listener, off)) << off;
+    EXPECT_FALSE(proc_tcp_info_has(estab, off)) << off;
+  }
 }
 
 }  // namespace

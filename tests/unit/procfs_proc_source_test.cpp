@@ -41,7 +41,9 @@ std::vector<SocketRecord> dump_ok(ProcSource& src, const DumpRequest& req) {
   Collect c;
   auto stats = src.dump(req, c);
   EXPECT_TRUE(stats.has_value()) << (stats ? "" : stats.error().what());
-  if (stats) EXPECT_EQ(stats->messages, c.records.size());
+  if (stats) {
+    EXPECT_EQ(stats->messages, c.records.size());
+  }
   return c.records;
 }
 

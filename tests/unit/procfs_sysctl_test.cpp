@@ -84,7 +84,9 @@ TEST(Sysctl, RejectsMalformedValues) {
        {"", "\n", "abc\n", "12abc\n", "1 2\n", "0x10\n", "+-1", "9223372036854775808\n"}) {
     auto v = parse_sysctl_int(bad);
     EXPECT_FALSE(v.has_value()) << "accepted \"" << bad << "\"";
-    if (!v) EXPECT_EQ(v.error().kind(), ErrorKind::kMalformed);
+    if (!v) {
+      EXPECT_EQ(v.error().kind(), ErrorKind::kMalformed);
+    }
   }
   std::array<int64_t, 3> mem{};
   auto st = parse_sysctl_ints("1\t2\n", mem);

@@ -52,7 +52,7 @@ TEST(RenderJson, MinimalRecordExact) {
   r.inode = 42;
   r.cookie = 0x3138;
   EXPECT_EQ(json(r),
-            R"({"family":"inet","protocol":"tcp","state":"listen","local_address":"127.0.0.1",)"
+            R"({"family":"ipv4","protocol":"tcp","state":"listen","local_address":"127.0.0.1",)"
             R"("local_port":5555,"peer_address":"0.0.0.0","peer_port":0,"recv_q":3,"send_q":7,)"
             R"("uid":1000,"inode":42,"cookie":12600})");
 }
@@ -92,7 +92,7 @@ TEST(RenderJson, OptionalPartsExact) {
   names.ifnames[1] = "lo";
   names.cgroups[1] = "/";
   EXPECT_EQ(json(r, &names),
-            R"({"family":"inet6","protocol":"tcp","state":"established",)"
+            R"({"family":"ipv6","protocol":"tcp","state":"established",)"
             R"("local_address":"::ffff:127.0.0.1","local_port":5557,)"
             R"("peer_address":"::ffff:127.0.0.1","peer_port":53006,"ifindex":1,"ifname":"lo",)"
             R"("recv_q":0,"send_q":0,"timer":{"name":"keepalive","expires_ms":568000,"retrans":0},)"
