@@ -63,6 +63,9 @@ class TablePrinter final : public Printer {
     details_.memory = o.memory;
     details_.info = o.info;
     details_.oneline = o.oneline;
+    details_.tos = o.tos;
+    details_.cgroup = o.cgroup;
+    details_.inet_sockopt = o.inet_sockopt;
     details_.names = names;
     numeric_ = o.numeric;
     resolve_ = o.resolve;
@@ -152,6 +155,9 @@ void add_sockets_command(CLI::App& app, SocketsOptions& o) {
   sub->add_flag("-p,--processes", o.processes, "processes holding each socket");
   sub->add_flag("-H,--no-header", o.no_header, "no header line");
   sub->add_flag("-O,--oneline", o.oneline, "one line per socket");
+  sub->add_flag("--tos", o.tos, "TOS, traffic class and class id");
+  sub->add_flag("--cgroup", o.cgroup, "cgroup path");
+  sub->add_flag("--inet-sockopt", o.inet_sockopt, "inet socket options");
   sub->add_option("--format", o.format, "table, json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   sub->add_flag("--json", o.json, "same as --format json");
@@ -206,6 +212,7 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
   req.level = model::DecodeLevel::kFull;
   if (o.info) req.ext |= model::kExtInfo | model::kExtVegas | model::kExtCong;
   if (o.memory) req.ext |= model::kExtMeminfo | model::kExtSkMeminfo;
+  if (o.tos) req.ext |= model::kExtTos | model::kExtTclass;
   // ss order: UDP before TCP, IPv4 before IPv6.
   for (uint8_t proto : {uint8_t{IPPROTO_UDP}, uint8_t{IPPROTO_TCP}}) {
     if (proto == IPPROTO_UDP ? !want_udp : !want_tcp) continue;
@@ -213,6 +220,10 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
       if (family == AF_INET ? !want_v4 : !want_v6) continue;
       req.family = family;
       req.protocol = proto;
+      // TCP sockets in CLOSE are never hashed, so bit 7 can only cost a walk of the whole
+      // established hash (this is why `ss -tln` walks every socket): ask only for the rest.
+      req.states = proto == IPPROTO_TCP ? mask & ~model::state_bit(model::TcpState::kClose) : mask;
+      if (req.states == 0) continue;
       auto r = (*src)->dump(req, *printer);
       if (!r) {
         printer->finish();

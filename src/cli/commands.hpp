@@ -33,6 +33,7 @@ struct SocketsOptions {
   char last_state_flag = 0;  // 'a' or 'l', whichever came last on the command line
   bool numeric = false, resolve = false, info = false, memory = false, extended = false;
   bool options = false, processes = false, no_header = false, oneline = false;
+  bool tos = false, cgroup = false, inet_sockopt = false;
   std::string format = "table";
   bool json = false;
   SourceFlags source;
