@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -52,6 +53,18 @@ Result<std::optional<model::StateMask>> parse_state_words(const std::vector<std:
 }
 
 // Table rows in ss's layout.
+// One resize and a memcpy (fmt's generic buffer append is an out-of-line loop).
+void append_text(fmt::memory_buffer& b, std::string_view s) {
+  const size_t n = b.size();
+  b.resize(n + s.size());
+  std::memcpy(b.data() + n, s.data(), s.size());
+}
+
+void append_int(fmt::memory_buffer& b, int32_t v) {
+  const fmt::format_int f(v);
+  append_text(b, std::string_view(f.data(), f.size()));
+}
+
 class TablePrinter final : public Printer {
  public:
   TablePrinter(const SocketsOptions& o, render::TableLayout layout, model::NameLookup* names,
@@ -73,15 +86,14 @@ class TablePrinter final : public Printer {
 
   void on_socket(const SocketRecord& r) override {
     auto& t = table_.text();
-    auto out = std::back_inserter(t);
     table_.begin_row();
-    t.append(std::string_view(r.protocol == IPPROTO_UDP ? "udp" : "tcp"));
+    append_text(t, r.protocol == IPPROTO_UDP ? std::string_view("udp") : std::string_view("tcp"));
     table_.end_cell(render::kColNetid);
-    t.append(model::ss_state_name(r.state));
+    append_text(t, model::ss_state_name(r.state));
     table_.end_cell(render::kColState);
-    fmt::format_to(out, "{}", static_cast<int32_t>(r.rqueue));
+    append_int(t, static_cast<int32_t>(r.rqueue));  // ss prints queues with %d
     table_.end_cell(render::kColRecvQ);
-    fmt::format_to(out, "{}", static_cast<int32_t>(r.wqueue));
+    append_int(t, static_cast<int32_t>(r.wqueue));
     table_.end_cell(render::kColSendQ);
     append_address(t, r, render::Side::kLocal);
     table_.end_cell(render::kColLocalAddr);
@@ -209,7 +221,10 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
 
   model::DumpRequest req;
   req.states = mask;
-  req.level = model::DecodeLevel::kFull;
+  // A plain table shows no attribute but IPv6's v6only (`*` versus `[::]`), so its IPv4 rows
+  // skip the attribute walk; details, JSON and CSV decode everything.
+  const bool plain_table = o.format == "table" && !o.info && !o.memory && !o.extended &&
+                           !o.options && !o.tos && !o.cgroup && !o.inet_sockopt;
   if (o.info) req.ext |= model::kExtInfo | model::kExtVegas | model::kExtCong;
   if (o.memory) req.ext |= model::kExtMeminfo | model::kExtSkMeminfo;
   if (o.tos) req.ext |= model::kExtTos | model::kExtTclass;
@@ -224,6 +239,8 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
       // established hash (this is why `ss -tln` walks every socket): ask only for the rest.
       req.states = proto == IPPROTO_TCP ? mask & ~model::state_bit(model::TcpState::kClose) : mask;
       if (req.states == 0) continue;
+      req.level = plain_table && family == AF_INET ? model::DecodeLevel::kHeader
+                                                   : model::DecodeLevel::kFull;
       auto r = (*src)->dump(req, *printer);
       if (!r) {
         printer->finish();

@@ -17,8 +17,9 @@ using model::SocketRecord;
 
 template <typename T>
 void copy_prefix(T& dst, const void* src, size_t len) {
-  std::memset(&dst, 0, sizeof dst);
-  std::memcpy(&dst, src, std::min(len, sizeof dst));
+  const size_t n = std::min(len, sizeof dst);
+  std::memcpy(&dst, src, n);
+  if (n < sizeof dst) std::memset(reinterpret_cast<char*>(&dst) + n, 0, sizeof dst - n);
 }
 
 template <typename T>

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -33,9 +34,30 @@ inline void put(fmt::memory_buffer& out, const char (&s)[N]) {
 inline void put(fmt::memory_buffer& out, char c) { out.push_back(c); }
 
 inline int count_digits(uint64_t v) {
-  int n = 1;
-  for (uint64_t limit = 10; n < 20 && v >= limit; limit *= 10) ++n;
-  return n;
+  // floor(log10) from the bit length (1233/4096 ~ log10(2)), corrected by one comparison.
+  static constexpr uint64_t kPow10[20] = {1ULL,
+                                          10ULL,
+                                          100ULL,
+                                          1000ULL,
+                                          10000ULL,
+                                          100000ULL,
+                                          1000000ULL,
+                                          10000000ULL,
+                                          100000000ULL,
+                                          1000000000ULL,
+                                          10000000000ULL,
+                                          100000000000ULL,
+                                          1000000000000ULL,
+                                          10000000000000ULL,
+                                          100000000000000ULL,
+                                          1000000000000000ULL,
+                                          10000000000000000ULL,
+                                          100000000000000000ULL,
+                                          1000000000000000000ULL,
+                                          10000000000000000000ULL};
+  const int bits = 64 - std::countl_zero(v | 1);
+  const int t = (bits * 1233) >> 12;
+  return t - ((v | 1) < kPow10[t] ? 1 : 0) + 1;
 }
 
 // Writes the `n` low decimal digits of v ending at `end` (going backwards).

@@ -2,10 +2,25 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace tcpscope::render {
 
 namespace {
+// Cells and padding are a few bytes long: plain loops beat calls into libc's memcpy/memset.
+inline char* fill_spaces(char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) p[i] = ' ';
+  return p + n;
+}
+inline char* copy_bytes(char* p, std::string_view s) {
+  if (s.size() > 64) {
+    std::memcpy(p, s.data(), s.size());
+  } else {
+    for (size_t i = 0; i < s.size(); ++i) p[i] = s[i];
+  }
+  return p + s.size();
+}
+
 constexpr std::array<std::string_view, kColumnCount> kHeaders = {
     "Netid", "State", "Recv-Q", "Send-Q", "Local Address:", "Port", "Peer Address:", "Port"};
 constexpr std::array<bool, kColumnCount> kRightAligned = {false, false, false, false,
@@ -38,6 +53,9 @@ void TableWriter::end_details() {
 }
 
 void TableWriter::end_row() {
+  for (int c = 0; c < kColumnCount; ++c) {
+    max_len_[c] = std::max(max_len_[c], cur_.end[c] - cur_.start[c]);
+  }
   rows_.push_back(cur_);
   if (rows_.size() >= kBatchRows || text_.size() >= kBatchBytes) write_batch();
 }
@@ -62,35 +80,53 @@ void TableWriter::write_batch() {
     if (print_header) width[c] = kHeaders[c].size();
     // ss prints queues with %-6d: at least six wide, header or not.
     if (c == kColRecvQ || c == kColSendQ) width[c] = std::max<size_t>(width[c], 6);
-    for (const Row& r : rows_) width[c] = std::max<size_t>(width[c], r.end[c] - r.start[c]);
+    width[c] = std::max<size_t>(width[c], max_len_[c]);
   }
   int first = 0;
   while (first < kColumnCount && !visible[first]) ++first;
 
+  // Rows are laid out into one output buffer, written out every kOutChunk bytes: one fwrite
+  // per chunk, not per row. Each row is sized first and then filled with memcpy/memset, one
+  // buffer resize per row.
+  constexpr size_t kOutChunk = 256 * 1024;
   auto emit = [&](auto cell_text, std::string_view details, bool header_row) {
-    line_.clear();
+    // Pad the last column only when more text follows on this line (not before the -i/-m
+    // "\n\t" block).
+    const bool more =
+        (!details.empty() && details.front() != '\n') || (header_row && layout_.process_header);
+    std::array<std::string_view, kColumnCount> cells;
+    std::array<size_t, kColumnCount> before{};  // spaces before the text
+    std::array<size_t, kColumnCount> after{};   // spaces after it
+    size_t total = details.size() + 1;
     for (int c = first; c < kColumnCount; ++c) {
       if (!visible[c]) continue;
-      std::string_view t = cell_text(c);
+      cells[c] = cell_text(c);
       const size_t delim = c == first ? 0 : kDelimiter[c];
-      const size_t pad = width[c] > t.size() ? width[c] - t.size() : 0;
-      line_.append(delim, ' ');
+      const size_t pad = width[c] > cells[c].size() ? width[c] - cells[c].size() : 0;
       if (kRightAligned[c]) {
-        line_.append(pad, ' ');
-        line_.append(t);
+        before[c] = delim + pad;
       } else {
-        line_.append(t);
-        // The last column is padded only when something follows it.
-        // Pad only when more text follows on this line (not before the -i/-m "\n\t" block).
-        const bool more =
-            (!details.empty() && details.front() != '\n') || (header_row && layout_.process_header);
-        if (c != kColPeerPort || more) line_.append(pad, ' ');
+        before[c] = delim;
+        after[c] = (c != kColPeerPort || more) ? pad : 0;
       }
+      total += before[c] + cells[c].size() + after[c];
     }
-    if (header_row && layout_.process_header) line_.append("Process");
-    line_.append(details);
-    line_.push_back('\n');
-    if (std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) failed_ = true;
+    const std::string_view process =
+        header_row && layout_.process_header ? std::string_view("Process") : std::string_view();
+    total += process.size();
+    const size_t start = out_buf_.size();
+    out_buf_.resize(start + total);
+    char* p = out_buf_.data() + start;
+    for (int c = first; c < kColumnCount; ++c) {
+      if (!visible[c]) continue;
+      p = fill_spaces(p, before[c]);
+      p = copy_bytes(p, cells[c]);
+      p = fill_spaces(p, after[c]);
+    }
+    p = copy_bytes(p, process);
+    p = copy_bytes(p, details);
+    *p = '\n';
+    if (out_buf_.size() >= kOutChunk) write_out();
   };
 
   if (print_header) {
@@ -105,6 +141,14 @@ void TableWriter::write_batch() {
   }
   rows_.clear();
   text_.clear();
+  max_len_.fill(0);
+  write_out();
+}
+
+void TableWriter::write_out() {
+  if (out_buf_.size() == 0) return;
+  if (std::fwrite(out_buf_.data(), 1, out_buf_.size(), out_) != out_buf_.size()) failed_ = true;
+  out_buf_.clear();
 }
 
 }  // namespace tcpscope::render

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -61,6 +62,7 @@ class TableWriter {
     uint32_t end[kColumnCount + 1];  // index kColumnCount = details
   };
   void write_batch();
+  void write_out();
 
   FILE* out_;
   TableLayout layout_;
@@ -69,8 +71,9 @@ class TableWriter {
   fmt::memory_buffer text_;
   std::vector<Row> rows_;
   Row cur_{};
+  std::array<uint32_t, kColumnCount> max_len_{};  // longest cell per column in this batch
   uint32_t mark_ = 0;
-  std::string line_;
+  fmt::memory_buffer out_buf_;
 };
 
 }  // namespace tcpscope::render
