@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/filtering.hpp"
 #include "cli/printers.hpp"
 #include "model/tcp_state.hpp"
 #include "render/address.hpp"
@@ -25,35 +26,6 @@ namespace {
 
 using model::SocketRecord;
 
-// ss's state selection: `state X` adds to an empty mask, `exclude X` removes from "all"; the
-// first of either decides the starting point. Anything else is a filter expression, which this
-// command does not take yet.
-Result<std::optional<model::StateMask>> parse_state_words(const std::vector<std::string>& words) {
-  std::optional<model::StateMask> mask;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const std::string& w = words[i];
-    const bool is_state = w == "state";
-    const bool is_exclude = w == "exclude" || w == "excl";
-    if (!is_state && !is_exclude) {
-      return fail(
-          Error::usage("unexpected argument \"" + w + "\" (expected: state NAME | exclude NAME)"));
-    }
-    if (i + 1 >= words.size()) return fail(Error::usage("\"" + w + "\" needs a state name"));
-    const std::string& name = words[++i];
-    auto bits = model::parse_state_name(name);
-    if (!bits) return fail(Error::usage("wrong state name: " + name));
-    if (!mask) mask = is_state ? 0 : model::kMaskAll;
-    if (is_state) {
-      *mask |= *bits;
-    } else {
-      *mask &= ~*bits;
-    }
-  }
-  return mask;
-}
-
-// Table rows in ss's layout.
-// One resize and a memcpy (fmt's generic buffer append is an out-of-line loop).
 void append_text(fmt::memory_buffer& b, std::string_view s) {
   const size_t n = b.size();
   b.resize(n + s.size());
@@ -174,19 +146,12 @@ void add_sockets_command(CLI::App& app, SocketsOptions& o) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
   sub->add_flag("--json", o.json, "same as --format json");
   add_source_flags(*sub, o.source);
-  sub->add_option("filter", o.filter, "state NAME | exclude NAME ...");
+  sub->add_option("-F,--filter", o.filter_file, "read the filter expression from FILE (- = stdin)");
+  sub->add_option("filter", o.filter, "[state NAME | exclude NAME]... [EXPRESSION] (ss syntax)");
 }
 
 int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
   if (o.json) o.format = "json";
-  auto states = parse_state_words(o.filter);
-  if (!states) return report(states.error());
-
-  model::StateMask mask = model::kMaskDefault;
-  if (o.all || o.listening)
-    mask = o.last_state_flag == 'l' ? model::kMaskListening : model::kMaskAll;
-  if (*states) mask = **states;
-
   const bool want_tcp = o.tcp || !o.udp;
   const bool want_udp = o.udp || !o.tcp;
   const bool want_v4 = o.v4 || !o.v6;
@@ -194,10 +159,23 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
 
   auto so = o.source.resolve();
   if (!so) return report(so.error());
+  source::NameCache names(source::NameCache::Options{so->proc_root, {}});
+
+  const uint8_t only_family = want_v4 && !want_v6 ? AF_INET : want_v6 && !want_v4 ? AF_INET6 : 0;
+  auto filter = ActiveFilter::make(FilterArgs{&o.filter, o.filter_file, only_family, want_tcp,
+                                              want_udp},
+                                   *so, names.ephemeral_range());
+  if (!filter) return report(filter.error());
+
+  model::StateMask mask = model::kMaskDefault;
+  if (o.all || o.listening) {
+    mask = o.last_state_flag == 'l' ? model::kMaskListening : model::kMaskAll;
+  }
+  if (filter->states()) mask = *filter->states();
+
   auto src = source::open_source(*so);
   if (!src) return report(src.error());
 
-  source::NameCache names(source::NameCache::Options{so->proc_root, {}});
   std::optional<source::ProcessMap> procs;
   if (o.processes) {
     auto m = source::ProcessMap::scan(so->proc_root);
@@ -241,7 +219,7 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
       if (req.states == 0) continue;
       req.level = plain_table && family == AF_INET ? model::DecodeLevel::kHeader
                                                    : model::DecodeLevel::kFull;
-      auto r = (*src)->dump(req, *printer);
+      auto r = filter->dump(**src, req, *printer);
       if (!r) {
         printer->finish();
         return report(r.error());
@@ -250,6 +228,12 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
         std::fprintf(stderr, "tcpscope: warning: dump was interrupted and may be inconsistent\n");
       }
     }
+  }
+  if (filter->unchecked_proc_records() > 0) {
+    std::fprintf(stderr,
+                 "tcpscope: warning: %llu sockets came from /proc, which has no marks, cgroups "
+                 "or bound devices: those conditions could not be checked\n",
+                 static_cast<unsigned long long>(filter->unchecked_proc_records()));
   }
   return printer->finish() ? 0 : 1;
 }

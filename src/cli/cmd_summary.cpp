@@ -11,9 +11,11 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/filtering.hpp"
 #include "cli/host_state.hpp"
 #include "model/census.hpp"
 #include "model/tcp_state.hpp"
+#include "source/name_cache.hpp"
 
 namespace tcpscope::cli {
 
@@ -24,15 +26,20 @@ using model::TcpState;
 
 // Listeners first (cheap: only the listening hash, with SKMEMINFO for per-listener drops),
 // then every other state without extensions and without decoding attributes.
-Status take_census(source::SocketSource& src, Census& census, uint64_t& duplicates) {
+// A filter's states narrow every dump; its expression is applied to each.
+Status take_census(source::SocketSource& src, ActiveFilter& filter, Census& census,
+                   uint64_t& duplicates) {
+  const model::StateMask only = filter.states().value_or(model::kMaskAll);
+  const model::StateMask listen_bit = model::state_bit(TcpState::kListen);
   for (uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
+    if ((only & listen_bit) == 0) break;
     model::DumpRequest listen;
     listen.family = family;
     listen.protocol = IPPROTO_TCP;
-    listen.states = model::state_bit(TcpState::kListen);
+    listen.states = listen_bit;
     listen.ext = model::kExtSkMeminfo;
     listen.level = model::DecodeLevel::kFull;
-    auto r = src.dump(listen, census);
+    auto r = filter.dump(src, listen, census);
     if (!r) return fail(std::move(r.error()));
     duplicates += r->duplicates;
   }
@@ -40,9 +47,11 @@ Status take_census(source::SocketSource& src, Census& census, uint64_t& duplicat
     model::DumpRequest rest;
     rest.family = family;
     rest.protocol = IPPROTO_TCP;
-    rest.states = model::kMaskAll & ~model::state_bit(TcpState::kListen);
-    rest.level = model::DecodeLevel::kHeader;
-    auto r = src.dump(rest, census);
+    rest.states = only & model::kMaskAll & ~listen_bit & ~model::state_bit(TcpState::kClose);
+    // The expression may look at marks and cgroups: decode attributes then.
+    rest.level = filter.has_expression() ? model::DecodeLevel::kFull : model::DecodeLevel::kHeader;
+    if (rest.states == 0) break;
+    auto r = filter.dump(src, rest, census);
     if (!r) return fail(std::move(r.error()));
     duplicates += r->duplicates;
   }
@@ -50,9 +59,10 @@ Status take_census(source::SocketSource& src, Census& census, uint64_t& duplicat
     model::DumpRequest udp;
     udp.family = family;
     udp.protocol = IPPROTO_UDP;
-    udp.states = model::kMaskAll;
-    udp.level = model::DecodeLevel::kHeader;
-    auto r = src.dump(udp, census);
+    udp.states = only & model::kMaskAll;
+    udp.level = filter.has_expression() ? model::DecodeLevel::kFull : model::DecodeLevel::kHeader;
+    if (udp.states == 0) break;
+    auto r = filter.dump(src, udp, census);
     if (!r) return fail(std::move(r.error()));
     duplicates += r->duplicates;
   }
@@ -233,6 +243,8 @@ void add_summary_command(CLI::App& app, SummaryOptions& opts) {
   auto* sub = app.add_subcommand("summary", "socket census: states, listeners, limits (ss -s+)");
   sub->add_flag("--json", opts.json, "JSON output");
   add_source_flags(*sub, opts.source);
+  sub->add_option("-F,--filter", opts.filter_file, "read the filter expression from FILE");
+  sub->add_option("filter", opts.filter, "count only matching sockets (ss filter syntax)");
 }
 
 int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
@@ -241,10 +253,17 @@ int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
   // Read sockstat before our own netlink socket exists, so "sockets: used" does not count it.
   auto host = read_host_state(so->proc_root);
   if (!host) return report(host.error());
+  source::NameCache names(source::NameCache::Options{so->proc_root, {}});
+  auto filter =
+      ActiveFilter::make(FilterArgs{&opts.filter, opts.filter_file, 0, true, true}, *so,
+                         names.ephemeral_range());
+  if (!filter) return report(filter.error());
   auto src = source::open_source(*so);
   if (!src) return report(src.error());
   Census census;
-  if (auto st = take_census(**src, census, host->duplicates); !st) return report(st.error());
+  if (auto st = take_census(**src, *filter, census, host->duplicates); !st) {
+    return report(st.error());
+  }
   census.sort_listeners();
   if (opts.json) {
     render_json(census, *host, global, (*src)->name(), stdout);

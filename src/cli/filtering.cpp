@@ -1,0 +1,65 @@
+#include "cli/filtering.hpp"
+
+#include <cerrno>
+#include <cstdio>
+
+#include "diag/bytecode.hpp"
+
+namespace tcpscope::cli {
+
+Result<ActiveFilter> ActiveFilter::make(const FilterArgs& args, const source::SourceOptions& src,
+                                        std::pair<uint16_t, uint16_t> ephemeral) {
+  ActiveFilter f;
+  std::string file_text;
+  if (!args.file.empty()) {
+    auto text = diag::read_filter_file(args.file);
+    if (!text) return fail(std::move(text.error()));
+    file_text = std::move(*text);
+  }
+  static const std::vector<std::string> kNoWords;
+  diag::FilterInput input{*(args.words ? args.words : &kNoWords), file_text, args.file};
+  diag::ParseOptions po;
+  po.family = args.family;
+  po.tcp = args.tcp;
+  po.udp = args.udp;
+  auto parsed = diag::parse_filter(input, po);
+  if (!parsed) return fail(std::move(parsed.error()));
+  f.filter_ = std::move(*parsed);
+  f.ctx_ = diag::MatchContext{ephemeral.first, ephemeral.second};
+  f.live_ = src.kind == source::SourceKind::kAuto || src.kind == source::SourceKind::kNetlink;
+  if (f.filter_.needs_netlink() && src.kind == source::SourceKind::kProc) {
+    return fail(Error::usage("fwmark, cgroup and dev filters need the netlink source: /proc "
+                             "does not show marks, cgroups or bound devices"));
+  }
+  if (f.filter_.needs_cap_net_admin() && f.live_ && !diag::has_cap_net_admin()) {
+    return fail(Error(ErrorKind::kPermission,
+                      "fwmark filters need CAP_NET_ADMIN (the kernel shows marks only to it)",
+                      EPERM));
+  }
+  return f;
+}
+
+Result<model::DumpStats> ActiveFilter::dump(source::SocketSource& src, model::DumpRequest req,
+                                            model::SocketVisitor& visitor) {
+  if (filter_.expr.empty()) return src.dump(req, visitor);
+  diag::Program program = diag::compile_filter(filter_.expr, req.family);
+  if (program.kind == diag::ProgramKind::kMatchNone) return model::DumpStats{};
+  if (program.kind == diag::ProgramKind::kBytecode) req.bytecode = program.bytecode;
+  diag::FilteringVisitor fv(filter_.expr, ctx_, program.exact && live_, visitor);
+  auto r = src.dump(req, fv);
+  if (!r && r.error().err() == EINVAL && !req.bytecode.empty()) {
+    std::fprintf(stderr,
+                 "tcpscope: warning: the kernel refused the filter program (%s); filtering in "
+                 "user space\n",
+                 r.error().what().c_str());
+    req.bytecode = {};
+    diag::FilteringVisitor slow(filter_.expr, ctx_, false, visitor);
+    r = src.dump(req, slow);
+    proc_records_ += slow.proc_records();
+    return r;
+  }
+  if (filter_.needs_netlink()) proc_records_ += fv.proc_records();
+  return r;
+}
+
+}  // namespace tcpscope::cli

@@ -1,0 +1,49 @@
+// The filter expression of `sockets` and `summary`: parsed once, compiled per dump to kernel
+// bytecode, and checked in user space wherever the kernel could not decide.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "diag/filter.hpp"
+#include "model/dump.hpp"
+#include "source/socket_source.hpp"
+
+namespace tcpscope::cli {
+
+struct FilterArgs {
+  const std::vector<std::string>* words = nullptr;  // positional words
+  std::string file;                                 // -F FILE ("-" = stdin), may be empty
+  uint8_t family = 0;                               // -4 / -6
+  bool tcp = true;
+  bool udp = true;
+};
+
+class ActiveFilter {
+ public:
+  // Parses the words and -F file; checks privilege and source against what the expression
+  // needs (fwmark needs CAP_NET_ADMIN; fwmark, cgroup and dev need netlink).
+  static Result<ActiveFilter> make(const FilterArgs& args, const source::SourceOptions& src,
+                                   std::pair<uint16_t, uint16_t> ephemeral);
+
+  const std::optional<model::StateMask>& states() const { return filter_.states; }
+  bool has_expression() const { return !filter_.expr.empty(); }
+
+  // One dump with the expression applied: compiled into the request's bytecode, and evaluated
+  // in user space for what the kernel did not decide (the /proc fallback, a replay, parts the
+  // kernel cannot evaluate). A program the kernel refuses (EINVAL) is retried without bytecode.
+  Result<model::DumpStats> dump(source::SocketSource& src, model::DumpRequest req,
+                                model::SocketVisitor& visitor);
+  // Records whose conditions (fwmark, cgroup, dev) /proc could not show.
+  uint64_t unchecked_proc_records() const { return proc_records_; }
+
+ private:
+  diag::Filter filter_;
+  diag::MatchContext ctx_;
+  bool live_ = true;  // a netlink source: the kernel evaluates the bytecode
+  uint64_t proc_records_ = 0;
+};
+
+}  // namespace tcpscope::cli
