@@ -2,6 +2,7 @@
 // CLI11 stays inside src/cli (it is heavy to compile).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -38,19 +39,44 @@ struct SocketsOptions {
   bool json = false;
   SourceFlags source;
   std::vector<std::string> filter;
+  std::string filter_file;
 };
 
 struct SummaryOptions {
   bool json = false;
   SourceFlags source;
+  std::vector<std::string> filter;
+  std::string filter_file;
+};
+
+// `counters` (cmd_counters.cpp): nstat's flags, plus live rates and explanations.
+struct CountersOptions {
+  bool absolute = false, zeros = false, no_update = false, reset = false, no_output = false;
+  bool json = false, pretty = false;
+  std::string interval;  // DURATION: live mode
+  int64_t count = 0;     // ticks in live mode; 0 = until interrupted
+  std::string explain;
+  std::string proc_root = "/proc";
+  std::vector<std::string> patterns;
+};
+
+// `sysctl` (cmd_sysctl.cpp): the tunables with value, default, scope and meaning.
+struct SysctlOptions {
+  bool json = false;
+  std::string proc_root = "/proc";
+  std::vector<std::string> patterns;
 };
 
 void add_sockets_command(CLI::App& app, SocketsOptions& opts);
 void add_summary_command(CLI::App& app, SummaryOptions& opts);
+void add_counters_command(CLI::App& app, CountersOptions& opts);
+void add_sysctl_command(CLI::App& app, SysctlOptions& opts);
 
 // Return the process exit status.
 int run_sockets(const GlobalOptions& global, SocketsOptions& opts);
 int run_summary(const GlobalOptions& global, const SummaryOptions& opts);
+int run_counters(const GlobalOptions& global, const CountersOptions& opts);
+int run_sysctl(const GlobalOptions& global, const SysctlOptions& opts);
 
 // "tcpscope: error: <what>" (+ "hint: ..." where useful) on stderr; returns the exit status.
 int report(const Error& e);
