@@ -24,7 +24,10 @@ const char* family_name(uint8_t f) { return f == 2 ? "AF_INET" : f == 10 ? "AF_I
 const char* proto_name(uint8_t p) { return p == 6 ? "TCP" : p == 17 ? "UDP" : "protocol"; }
 }  // namespace
 
-RepeatFilter::RepeatFilter() : prev_(kSlots, 0), cur_(kSlots, 0) {}
+RepeatFilter::RepeatFilter() : prev_(kSlots, 0), cur_(kSlots, 0) {
+  prev_used_.reserve(kSlots);
+  cur_used_.reserve(kSlots);
+}
 
 bool RepeatFilter::contains(const std::vector<uint64_t>& t, uint64_t c) {
   for (size_t i = slot_of(c, kSlots);; i = (i + 1) & (kSlots - 1)) {
@@ -33,30 +36,36 @@ bool RepeatFilter::contains(const std::vector<uint64_t>& t, uint64_t c) {
   }
 }
 
-void RepeatFilter::insert(std::vector<uint64_t>& t, uint64_t c) {
-  for (size_t i = slot_of(c, kSlots), n = 0; n < kSlots; i = (i + 1) & (kSlots - 1), ++n) {
+void RepeatFilter::insert(std::vector<uint64_t>& t, std::vector<uint32_t>& used, uint64_t c) {
+  // A table more than half full would make probing slow; a datagram never holds that many
+  // records (at most ~340 in 32 KiB), so stop remembering rather than loop.
+  if (used.size() >= kSlots / 2) return;
+  for (size_t i = slot_of(c, kSlots);; i = (i + 1) & (kSlots - 1)) {
     if (t[i] == c) return;
     if (t[i] == 0) {
       t[i] = c;
+      used.push_back(static_cast<uint32_t>(i));
       return;
     }
   }
 }
 
 void RepeatFilter::next_datagram() {
+  for (uint32_t i : prev_used_) prev_[i] = 0;
+  prev_used_.clear();
   prev_.swap(cur_);
-  std::fill(cur_.begin(), cur_.end(), 0);
+  prev_used_.swap(cur_used_);
 }
 
 void RepeatFilter::reset() {
-  std::fill(prev_.begin(), prev_.end(), 0);
-  std::fill(cur_.begin(), cur_.end(), 0);
+  next_datagram();
+  next_datagram();
 }
 
 bool RepeatFilter::seen_before(uint64_t cookie) {
   if (cookie == 0) return false;  // no identity: cannot tell
   bool seen = contains(prev_, cookie);
-  insert(cur_, cookie);
+  insert(cur_, cur_used_, cookie);
   return seen;
 }
 

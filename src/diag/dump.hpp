@@ -44,8 +44,10 @@ class RepeatFilter {
   static constexpr size_t kSlots = 2048;  // > 2x the records a 32 KiB datagram can hold
   std::vector<uint64_t> prev_;
   std::vector<uint64_t> cur_;
+  std::vector<uint32_t> prev_used_;  // slots filled in prev_, cleared without a full sweep
+  std::vector<uint32_t> cur_used_;
   static bool contains(const std::vector<uint64_t>& t, uint64_t c);
-  static void insert(std::vector<uint64_t>& t, uint64_t c);
+  static void insert(std::vector<uint64_t>& t, std::vector<uint32_t>& used, uint64_t c);
 };
 
 class DiagDumper {

@@ -7,16 +7,23 @@
 namespace tcpscope::render {
 
 namespace {
-// Cells and padding are a few bytes long: plain loops beat calls into libc's memcpy/memset.
+// Cells and padding are a few bytes long. Both are written in fixed 16-byte chunks (which the
+// compiler turns into single vector stores) instead of calls into libc's memcpy/memset; the
+// destination has kSlack spare bytes and the source buffer kSlack readable bytes past its end,
+// and whatever a chunk writes past the wanted length is overwritten or cut off afterwards.
+constexpr size_t kSlack = 16;
+constexpr char kSpaces[kSlack + 1] = "                ";
 inline char* fill_spaces(char* p, size_t n) {
-  for (size_t i = 0; i < n; ++i) p[i] = ' ';
+  for (size_t i = 0; i < n; i += kSlack) std::memcpy(p + i, kSpaces, kSlack);
   return p + n;
 }
-inline char* copy_bytes(char* p, std::string_view s) {
-  if (s.size() > 64) {
+// `s` must have kSlack readable bytes past its end unless `exact`.
+inline char* copy_bytes(char* p, std::string_view s, bool exact = false) {
+  if (s.empty()) return p;  // data() may be null
+  if (exact || s.size() > 4 * kSlack) {
     std::memcpy(p, s.data(), s.size());
   } else {
-    for (size_t i = 0; i < s.size(); ++i) p[i] = s[i];
+    for (size_t i = 0; i < s.size(); i += kSlack) std::memcpy(p + i, s.data() + i, kSlack);
   }
   return p + s.size();
 }
@@ -84,6 +91,10 @@ void TableWriter::write_batch() {
   }
   int first = 0;
   while (first < kColumnCount && !visible[first]) ++first;
+  // copy_bytes may read up to kSlack bytes past a cell: keep them inside the buffer.
+  const size_t text_size = text_.size();
+  text_.resize(text_size + kSlack);
+  text_.resize(text_size);
 
   // Rows are laid out into one output buffer, written out every kOutChunk bytes: one fwrite
   // per chunk, not per row. Each row is sized first and then filled with memcpy/memset, one
@@ -115,17 +126,18 @@ void TableWriter::write_batch() {
         header_row && layout_.process_header ? std::string_view("Process") : std::string_view();
     total += process.size();
     const size_t start = out_buf_.size();
-    out_buf_.resize(start + total);
+    out_buf_.resize(start + total + kSlack);
     char* p = out_buf_.data() + start;
     for (int c = first; c < kColumnCount; ++c) {
       if (!visible[c]) continue;
       p = fill_spaces(p, before[c]);
-      p = copy_bytes(p, cells[c]);
+      p = copy_bytes(p, cells[c], header_row);  // header cells are literals: no slack
       p = fill_spaces(p, after[c]);
     }
-    p = copy_bytes(p, process);
+    p = copy_bytes(p, process, true);
     p = copy_bytes(p, details);
     *p = '\n';
+    out_buf_.resize(start + total);
     if (out_buf_.size() >= kOutChunk) write_out();
   };
 
