@@ -147,7 +147,10 @@ void add_sockets_command(CLI::App& app, SocketsOptions& o) {
   sub->add_flag("--json", o.json, "same as --format json");
   add_source_flags(*sub, o.source);
   sub->add_option("-F,--filter", o.filter_file, "read the filter expression from FILE (- = stdin)");
-  sub->add_option("filter", o.filter, "[state NAME | exclude NAME]... [EXPRESSION] (ss syntax)");
+  // The expression is taken from the leftover words as they are (main.cpp lets them through):
+  // a CLI11 positional would read "[::1]" as a list and strip its brackets.
+  sub->footer("FILTER: [state NAME | exclude NAME]... [EXPRESSION], in ss's syntax");
+  o.extras = &app;
 }
 
 int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
@@ -161,6 +164,9 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
   if (!so) return report(so.error());
   source::NameCache names(source::NameCache::Options{so->proc_root, {}});
 
+  auto words = filter_words(o.extras);
+  if (!words) return report(words.error());
+  o.filter = std::move(*words);
   const uint8_t only_family = want_v4 && !want_v6 ? AF_INET : want_v6 && !want_v4 ? AF_INET6 : 0;
   auto filter = ActiveFilter::make(FilterArgs{&o.filter, o.filter_file, only_family, want_tcp,
                                               want_udp},

@@ -244,7 +244,8 @@ void add_summary_command(CLI::App& app, SummaryOptions& opts) {
   sub->add_flag("--json", opts.json, "JSON output");
   add_source_flags(*sub, opts.source);
   sub->add_option("-F,--filter", opts.filter_file, "read the filter expression from FILE");
-  sub->add_option("filter", opts.filter, "count only matching sockets (ss filter syntax)");
+  sub->footer("FILTER: count only matching sockets (ss filter syntax)");
+  opts.extras = &app;  // the filter words, raw (see cmd_sockets.cpp)
 }
 
 int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
@@ -254,8 +255,10 @@ int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
   auto host = read_host_state(so->proc_root);
   if (!host) return report(host.error());
   source::NameCache names(source::NameCache::Options{so->proc_root, {}});
+  auto words = filter_words(opts.extras);
+  if (!words) return report(words.error());
   auto filter =
-      ActiveFilter::make(FilterArgs{&opts.filter, opts.filter_file, 0, true, true}, *so,
+      ActiveFilter::make(FilterArgs{&*words, opts.filter_file, 0, true, true}, *so,
                          names.ephemeral_range());
   if (!filter) return report(filter.error());
   auto src = source::open_source(*so);

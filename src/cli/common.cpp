@@ -36,6 +36,18 @@ Result<source::SourceOptions> SourceFlags::resolve() const {
   return o;
 }
 
+Result<std::vector<std::string>> filter_words(CLI::App* app) {
+  std::vector<std::string> words;
+  if (app == nullptr) return words;
+  for (const std::string& w : app->remaining()) {
+    if (w.size() > 1 && w[0] == '-') {
+      return fail(Error::usage("unknown option \"" + w + "\""));
+    }
+    words.push_back(w);
+  }
+  return words;
+}
+
 int report(const Error& e) {
   std::fprintf(stderr, "tcpscope: error: %s\n", e.what().c_str());
   switch (e.kind()) {
