@@ -40,6 +40,7 @@ struct SocketsOptions {
   SourceFlags source;
   std::vector<std::string> filter;
   std::string filter_file;
+  CLI::App* extras = nullptr;  // where the filter words are collected
 };
 
 struct SummaryOptions {
@@ -47,6 +48,7 @@ struct SummaryOptions {
   SourceFlags source;
   std::vector<std::string> filter;
   std::string filter_file;
+  CLI::App* extras = nullptr;
 };
 
 // `counters` (cmd_counters.cpp): nstat's flags, plus live rates and explanations.
@@ -80,5 +82,9 @@ int run_sysctl(const GlobalOptions& global, const SysctlOptions& opts);
 
 // "tcpscope: error: <what>" (+ "hint: ..." where useful) on stderr; returns the exit status.
 int report(const Error& e);
+
+// The filter words left over after option parsing, exactly as given. Fails on a word that looks
+// like an option (an unknown flag): filter words never start with '-'.
+Result<std::vector<std::string>> filter_words(CLI::App* app);
 
 }  // namespace tcpscope::cli

@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   CLI::App app{"tcpscope: the TCP stack of a Linux host, the way an on-call engineer needs it"};
   app.require_subcommand(1);
   app.fallthrough();
+  // Words no option takes end up here: the filter expression of sockets and summary, passed on
+  // exactly as given (see cli::filter_words).
+  app.allow_extras();
   cli::GlobalOptions global;
   app.add_option("-N,--netns", global.netns,
                  "network namespace: a name under /var/run/netns or a path like /proc/PID/ns/net");
@@ -54,10 +57,17 @@ int main(int argc, char** argv) {
   cli::SummaryOptions summary;
   cli::add_sockets_command(app, sockets);
   cli::add_summary_command(app, summary);
+  cli::CountersOptions counters;
+  cli::SysctlOptions sysctl;
+  cli::add_counters_command(app, counters);
+  cli::add_sysctl_command(app, sysctl);
 
   const std::string_view word = first_command_word(argc, argv);
-  if (!word.empty() && word != "sockets" && word != "summary") {
-    std::fprintf(stderr, "tcpscope: error: unknown command \"%.*s\" (commands: sockets, summary)\n",
+  if (!word.empty() && word != "sockets" && word != "summary" && word != "counters" &&
+      word != "sysctl") {
+    std::fprintf(stderr,
+                 "tcpscope: error: unknown command \"%.*s\" (commands: sockets, summary, "
+                 "counters, sysctl)\n",
                  static_cast<int>(word.size()), word.data());
     return 2;
   }
@@ -86,5 +96,12 @@ int main(int argc, char** argv) {
     return cli::run_sockets(global, sockets);
   }
   if (name == "summary") return cli::run_summary(global, summary);
+  if (!app.remaining().empty()) {
+    std::fprintf(stderr, "tcpscope: error: unexpected argument \"%s\"\nhint: tcpscope %s --help\n",
+                 app.remaining().front().c_str(), name.c_str());
+    return 2;
+  }
+  if (name == "counters") return cli::run_counters(global, counters);
+  if (name == "sysctl") return cli::run_sysctl(global, sysctl);
   return 2;
 }

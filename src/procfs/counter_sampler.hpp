@@ -7,15 +7,18 @@
 //   ... sleep ...
 //   s.sample();                      // second read: s.deltas() = second - first, with rates
 //
-// Every read reuses the same file buffer and the two snapshots (swapped, never reallocated once
-// the counter set is stable), so a steady sampler allocates nothing. Timestamps come from
-// CLOCK_MONOTONIC, never the wall clock (which jumps).
+// The three files stay open (base/reread_file.hpp: read again from offset 0 each tick, so the
+// sampler keeps reading the network namespace it started in), and every read reuses the same
+// file buffer and the two snapshots (swapped, never reallocated once the counter set is
+// stable): a steady sampler allocates nothing. Timestamps come from CLOCK_MONOTONIC, never the
+// wall clock (which jumps).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "base/reread_file.hpp"
 #include "base/result.hpp"
 #include "model/counters.hpp"
 
@@ -45,7 +48,11 @@ class CounterSampler {
   const model::CounterDeltas& deltas() const { return deltas_; }
 
  private:
+  Status read_into(model::CounterSnapshot& out, int64_t taken_ns);
+
   std::string proc_root_;
+  bool opened_ = false;
+  RereadFile files_[3];  // snmp, snmp6, netstat; not open when the file does not exist
   std::string buffer_;
   model::CounterSnapshot snaps_[2];
   model::CounterDeltas deltas_;

@@ -1,8 +1,9 @@
 // Current values of the tunables in model::tunable_catalog(), read from <proc_root>/sys/.
 //
 // A sysctl whose file does not exist reads as not present: the normal case for global sysctls
-// inside a child network namespace, and for sysctls newer than the running kernel. Read once per
-// command (or per doctor tick): one open/read/close per tunable, one reused buffer.
+// inside a child network namespace, and for sysctls newer than the running kernel.
+// read_tunable_values() is for one-shot commands (one open/read/close per tunable);
+// TunableReader keeps the files open for readers that poll every tick (doctor, agent).
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/reread_file.hpp"
 #include "base/result.hpp"
 #include "model/tunable_catalog.hpp"
 
@@ -26,6 +28,20 @@ struct TunableValue {
 // out[i] is the value of catalog[i]. Errors (unreadable or malformed file) name the file.
 Status read_tunable_values(std::string_view proc_root, std::span<const model::TunableInfo> catalog,
                            std::vector<TunableValue>& out, std::string& buffer);
+
+// The same, with the files kept open between reads (a missing file is not looked for again).
+class TunableReader {
+ public:
+  TunableReader(std::string proc_root, std::span<const model::TunableInfo> catalog)
+      : proc_root_(std::move(proc_root)), catalog_(catalog) {}
+  Status read(std::vector<TunableValue>& out);
+
+ private:
+  std::string proc_root_;
+  std::span<const model::TunableInfo> catalog_;
+  std::vector<RereadFile> files_;  // empty until the first read
+  std::string buffer_;
+};
 
 // "4096", "4096 131072 6291456", or the text; "" when not present.
 std::string format_tunable(const model::TunableInfo& info, const TunableValue& value);

@@ -1,0 +1,376 @@
+// `tcpscope counters`: the kernel's counters with nstat's flags, names, history file and output
+// (model/nstat.hpp), plus a live mode with per-second rates (--interval) and built-in
+// explanations (--explain, model/counter_catalog.hpp).
+//
+// History file: $TCPSCOPE_HISTORY, else $XDG_RUNTIME_DIR/tcpscope.history when that directory
+// is private to the caller, else /tmp/.tcpscope.u<uid> (nstat's /tmp/.nstat.u<uid> pattern).
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "base/locked_file.hpp"
+#include "cli/commands.hpp"
+#include "model/counter_catalog.hpp"
+#include "model/counters.hpp"
+#include "model/nstat.hpp"
+#include "model/tunable_catalog.hpp"
+#include "procfs/counter_sampler.hpp"
+#include "procfs/tunable_values.hpp"
+
+namespace tcpscope::cli {
+
+namespace {
+
+namespace nstat = model::nstat;
+
+std::string history_path() {
+  if (const char* e = std::getenv("TCPSCOPE_HISTORY"); e != nullptr && *e != '\0') return e;
+  if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x != nullptr && x[0] == '/') {
+    // Only a directory that is ours and closed to others (a sudo'ed root may inherit a user's).
+    struct stat st {};
+    if (::stat(x, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::getuid() &&
+        (st.st_mode & 077) == 0) {
+      return std::string(x) + "/tcpscope.history";
+    }
+  }
+  return "/tmp/.tcpscope.u" + std::to_string(::getuid());
+}
+
+// The inode of the network namespace the counters come from; 0 when unknown (a proc root
+// without self/, such as a fixture directory).
+uint64_t netns_inode(const std::string& proc_root) {
+  struct stat st {};
+  if (::stat((proc_root + "/self/ns/net").c_str(), &st) != 0) return 0;
+  return static_cast<uint64_t>(st.st_ino);
+}
+
+int64_t clock_seconds(clockid_t id) {
+  timespec ts{};
+  ::clock_gettime(id, &ts);
+  return static_cast<int64_t>(ts.tv_sec);
+}
+
+int write_out(const std::string& s) {
+  if (!s.empty() && std::fwrite(s.data(), 1, s.size(), stdout) != s.size()) return 1;
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+// "1", "1s", "500ms", "1.5s", "2m" -> nanoseconds; nullopt when malformed or below 1 ms.
+std::optional<int64_t> parse_duration(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text.c_str(), &end);
+  if (errno != 0 || end == text.c_str() || !std::isfinite(v) || v <= 0) return std::nullopt;
+  const std::string_view unit(end);
+  double scale = 0;
+  if (unit.empty() || unit == "s") scale = 1e9;
+  if (unit == "ms") scale = 1e6;
+  if (unit == "m" || unit == "min") scale = 60e9;
+  if (unit == "h") scale = 3600e9;
+  if (scale == 0) return std::nullopt;
+  const double ns = v * scale;
+  if (ns < 1e6 || ns > 86400e9) return std::nullopt;
+  return static_cast<int64_t>(ns);
+}
+
+// --- one-shot: nstat ---------------------------------------------------------------------
+
+int run_once(const CountersOptions& opts, const model::CounterPatterns& patterns) {
+  const std::string source = nstat::source_line(netns_inode(opts.proc_root));
+  // nstat leaves the history alone only when it neither reads (-a) nor writes (-s) it.
+  const bool use_history = !(opts.absolute && opts.no_update);
+  std::optional<LockedFile> file;
+  nstat::History history;
+  bool have_history = false;
+  if (use_history) {
+    const std::string path = history_path();
+    if (opts.reset && ::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return report(Error::from_errno("remove history file " + path, errno));
+    }
+    auto f = LockedFile::open(path);
+    if (!f) {
+      const int rc = report(f.error().context("history file"));
+      std::fprintf(stderr,
+                   "hint: set TCPSCOPE_HISTORY to a file of your own, or use -a -s (no history)\n");
+      return rc;
+    }
+    file.emplace(std::move(*f));
+    std::string content;
+    if (!opts.absolute && nstat::history_aged_out(file->mtime_s(), clock_seconds(CLOCK_REALTIME),
+                                                  clock_seconds(CLOCK_BOOTTIME))) {
+      std::fprintf(stderr,
+                   "tcpscope: history is aged out (written before the last boot), "
+                   "resetting\n");
+      if (auto st = file->replace(""); !st) return report(st.error());
+    } else if (auto st = file->read_all(content); !st) {
+      return report(st.error());
+    }
+    if (auto st = nstat::parse_history(content, history); !st) {
+      const int rc = report(st.error().context(path));
+      std::fprintf(stderr, "hint: remove it, or run with -r to start a new history\n");
+      return rc;
+    }
+    have_history = !history.counters.empty();
+    if (have_history && nstat::history_stale(history.source, source)) {
+      std::fprintf(stderr,
+                   "tcpscope: history is stale (taken from \"%s\", now reading \"%s\"), "
+                   "ignoring it\n",
+                   history.source.c_str(), source.c_str());
+      have_history = false;
+    }
+  }
+
+  std::string buffer;
+  model::CounterSnapshot current;
+  if (auto st =
+          procfs::read_counter_snapshot(opts.proc_root, buffer, current, procfs::monotonic_ns());
+      !st) {
+    return report(st.error());
+  }
+
+  int rc = 0;
+  if (!opts.no_output) {
+    std::vector<nstat::Row> rows;
+    nstat::select_rows(current, have_history ? &history.counters : nullptr,
+                       {opts.absolute, opts.zeros}, patterns, rows);
+    std::string out;
+    if (opts.json) {
+      nstat::append_json(out, nstat::kSource, current, rows, opts.pretty);
+    } else {
+      nstat::append_text(out, nstat::kSource, current, rows);
+    }
+    rc = write_out(out);
+  }
+  if (file && !opts.no_update) {
+    model::CounterSnapshot next;
+    nstat::next_history(current, have_history ? &history.counters : nullptr, opts.zeros, patterns,
+                        next);
+    std::string content;
+    nstat::append_history(content, source, next);
+    if (auto st = file->replace(content); !st) return report(st.error());
+  }
+  return rc;
+}
+
+// --- live: --interval ----------------------------------------------------------------------
+
+std::string tick_header(double seconds) {
+  char when[32] = "";
+  const time_t now = ::time(nullptr);
+  struct tm tm {};
+  if (::localtime_r(&now, &tm) != nullptr) std::strftime(when, sizeof when, "%FT%T", &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%s %s +%.3fs", std::string(nstat::kSource).c_str(), when,
+                seconds);
+  return buf;
+}
+
+int run_interval(const CountersOptions& opts, const model::CounterPatterns& patterns,
+                 int64_t interval_ns) {
+  procfs::CounterSampler sampler(opts.proc_root);
+  if (auto st = sampler.sample(); !st) return report(st.error());
+  int64_t deadline = procfs::monotonic_ns() + interval_ns;
+  std::vector<nstat::Row> rows;
+  std::string out;
+  for (int64_t tick = 0; opts.count == 0 || tick < opts.count; ++tick) {
+    const timespec ts{static_cast<time_t>(deadline / 1'000'000'000),
+                      static_cast<long>(deadline % 1'000'000'000)};
+    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+    }
+    if (auto st = sampler.sample(); !st) return report(st.error());
+    // Fixed cadence; after a stall (a stopped process, a suspended VM) start again from now
+    // instead of firing the missed ticks back to back.
+    deadline += interval_ns;
+    const int64_t now = procfs::monotonic_ns();
+    if (deadline < now) deadline = now + interval_ns;
+
+    const model::CounterDeltas& d = sampler.deltas();
+    nstat::select_interval_rows(sampler.current(), d, {opts.absolute, opts.zeros}, patterns, rows);
+    out.clear();
+    if (opts.json) {
+      nstat::append_interval_json(out, nstat::kSource, sampler.current(), rows, d.elapsed_seconds(),
+                                  opts.pretty);
+    } else {
+      nstat::append_text(out, tick_header(d.elapsed_seconds()), sampler.current(), rows);
+    }
+    if (write_out(out) != 0) return 1;
+  }
+  return 0;
+}
+
+// --- --explain -----------------------------------------------------------------------------
+
+// Appends `text` wrapped at `width` columns, every line indented by `indent` spaces.
+void append_wrapped(std::string& out, std::string_view text, size_t indent, size_t width) {
+  size_t col = 0;
+  while (!text.empty()) {
+    const size_t sp = text.find(' ');
+    const std::string_view word = text.substr(0, sp);
+    text.remove_prefix(sp == std::string_view::npos ? text.size() : sp + 1);
+    if (word.empty()) continue;
+    if (col > 0 && col + 1 + word.size() > width) {
+      out.push_back('\n');
+      col = 0;
+    }
+    if (col == 0) {
+      out.append(indent, ' ');
+      col = indent;
+    } else {
+      out.push_back(' ');
+      ++col;
+    }
+    out.append(word);
+    col += word.size();
+  }
+  if (col > 0) out.push_back('\n');
+}
+
+std::string describe_default(const model::TunableInfo& t) {
+  if (!t.has_default) return std::string(t.default_note);
+  std::string s;
+  for (uint8_t i = 0; i < t.count; ++i) {
+    if (i) s.push_back(' ');
+    s.append(std::to_string(t.default_values[i]));
+  }
+  return s;
+}
+
+int run_explain(const CountersOptions& opts) {
+  const model::CounterInfo* info = model::find_counter_info(opts.explain);
+  std::string buffer;
+  model::CounterSnapshot current;
+  const bool have_values =
+      procfs::read_counter_snapshot(opts.proc_root, buffer, current, procfs::monotonic_ns())
+          .has_value();
+  std::optional<size_t> index;
+  if (have_values) {
+    if (info != nullptr) {
+      index = current.find(info->name);
+    } else {
+      // Not in the catalog: a counter of this kernel, named in full (any case)?
+      for (size_t i = 0; i < current.size() && !index; ++i) {
+        const std::string_view n = current.name(i);
+        if (n.size() == opts.explain.size() &&
+            std::equal(n.begin(), n.end(), opts.explain.begin(), [](char a, char b) {
+              return std::tolower(static_cast<unsigned char>(a)) ==
+                     std::tolower(static_cast<unsigned char>(b));
+            })) {
+          index = i;
+        }
+      }
+    }
+  }
+  if (info == nullptr && !index) {
+    std::fprintf(stderr, "tcpscope: error: no counter called \"%s\"\n", opts.explain.c_str());
+    std::fprintf(stderr,
+                 "hint: use nstat's names (TcpExtListenOverflows) or the part after the section "
+                 "(ListenOverflows); `tcpscope counters -az` lists this kernel's counters\n");
+    return 2;
+  }
+
+  std::string out;
+  const std::string name(info != nullptr ? info->name : current.name(*index));
+  out.append(name);
+  if (info != nullptr) out.append(" (").append(info->short_name).append(")");
+  out.push_back('\n');
+  if (index) {
+    out.append("  value: ").append(std::to_string(current.value(*index)));
+    out.append(info != nullptr && info->gauge
+                   ? " (current level in this network namespace)\n"
+                   : " (total since this network namespace was created)\n");
+  } else if (have_values) {
+    out.append("  not present in this kernel's counter files\n");
+  }
+  if (info == nullptr) {
+    out.append("\nNo built-in explanation for this counter yet.\n");
+    return write_out(out);
+  }
+  out.append("\nWhat increments it\n");
+  append_wrapped(out, info->increments, 2, 98);
+  out.append("\nWhat it means\n");
+  append_wrapped(out, info->meaning, 2, 98);
+  const bool any_sysctl = !info->sysctls[0].empty();
+  if (!info->related.empty() || any_sysctl) out.append("\nRelated settings\n");
+  if (!info->related.empty()) append_wrapped(out, info->related, 2, 98);
+  if (any_sysctl) {
+    std::vector<model::TunableInfo> related;
+    for (std::string_view s : info->sysctls) {
+      if (s.empty()) continue;
+      if (const model::TunableInfo* t = model::find_tunable(s)) related.push_back(*t);
+    }
+    std::vector<procfs::TunableValue> values;
+    const bool ok =
+        procfs::read_tunable_values(opts.proc_root, related, values, buffer).has_value();
+    for (size_t i = 0; i < related.size(); ++i) {
+      const model::TunableInfo& t = related[i];
+      out.append("  ").append(t.name).append(" = ");
+      if (ok && values[i].present) {
+        out.append(procfs::format_tunable(t, values[i]));
+      } else if (t.scope == model::TunableScope::kGlobal) {
+        out.append("n/a here (global: read it in the initial network namespace)");
+      } else {
+        out.append("n/a");
+      }
+      out.append("  [default ").append(describe_default(t)).append("; ");
+      out.append(model::scope_name(t.scope)).append("]\n");
+    }
+  }
+  return write_out(out);
+}
+
+}  // namespace
+
+void add_counters_command(CLI::App& app, CountersOptions& opts) {
+  auto* sub = app.add_subcommand(
+      "counters", "kernel TCP/IP counters as nstat shows them, with live rates and explanations");
+  sub->add_flag("-a,--ignore,--absolute", opts.absolute,
+                "absolute values, not deltas against the history");
+  sub->add_flag("-z,--zeros", opts.zeros, "also counters that are zero");
+  sub->add_flag("-s,--noupdate", opts.no_update, "do not update the history file");
+  sub->add_flag("-r,--reset", opts.reset, "reset the history file first");
+  sub->add_flag("-n,--nooutput", opts.no_output, "print nothing, only update the history file");
+  sub->add_flag("-j,--json", opts.json, "JSON output, {\"kernel\": {...}} as nstat -j");
+  sub->add_flag("-p,--pretty", opts.pretty, "indented JSON (with --json)");
+  sub->add_option("--interval", opts.interval,
+                  "print per-second rates every DURATION (1s, 500ms, 2m) until interrupted");
+  sub->add_option("--count", opts.count, "with --interval: stop after N intervals")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--explain", opts.explain,
+                  "what a counter means, what increments it, related settings "
+                  "(ListenOverflows or TcpExtListenOverflows)");
+  sub->add_option("--proc-root", opts.proc_root, "read /proc from this directory")
+      ->envname("PROC_ROOT");
+  sub->add_option("patterns", opts.patterns,
+                  "shell patterns on counter names, case-insensitive (nstat's)");
+}
+
+int run_counters(const GlobalOptions& /*global*/, const CountersOptions& opts) {
+  if (!opts.explain.empty()) return run_explain(opts);
+  const model::CounterPatterns patterns(opts.patterns);
+  if (opts.count != 0 && opts.interval.empty()) {
+    return report(Error::usage("--count needs --interval"));
+  }
+  if (opts.interval.empty()) return run_once(opts, patterns);
+  auto ns = parse_duration(opts.interval);
+  if (!ns) {
+    return report(Error::usage("--interval: \"" + opts.interval +
+                               "\" is not a duration between 1ms and 24h (e.g. 1s, 500ms, 2m)"));
+  }
+  if (opts.no_output || opts.reset) {
+    return report(Error::usage("--interval does not use the history file: drop -n and -r"));
+  }
+  return run_interval(opts, patterns, *ns);
+}
+
+}  // namespace tcpscope::cli
