@@ -1,6 +1,8 @@
 // tcpscope: see the TCP stack of a Linux host. Parses the command line and dispatches.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <cstring>
 #include <string_view>
 
@@ -53,24 +55,27 @@ int main(int argc, char** argv) {
   app.add_option("-N,--netns", global.netns,
                  "network namespace: a name under /var/run/netns or a path like /proc/PID/ns/net");
 
-  cli::SocketsOptions sockets;
-  cli::SummaryOptions summary;
-  cli::add_sockets_command(app, sockets);
-  cli::add_summary_command(app, summary);
-  cli::CountersOptions counters;
-  cli::SysctlOptions sysctl;
-  cli::add_counters_command(app, counters);
-  cli::add_sysctl_command(app, sysctl);
-
+  // Only the command being run is registered (each costs start-up time; `counters` is meant to
+  // cost no more than nstat); all of them when there is none, for --help.
   const std::string_view word = first_command_word(argc, argv);
-  if (!word.empty() && word != "sockets" && word != "summary" && word != "counters" &&
-      word != "sysctl") {
+  static constexpr std::string_view kCommands[] = {"sockets", "summary", "counters", "sysctl"};
+  if (!word.empty() && std::ranges::find(kCommands, word) == std::end(kCommands)) {
     std::fprintf(stderr,
                  "tcpscope: error: unknown command \"%.*s\" (commands: sockets, summary, "
                  "counters, sysctl)\n",
                  static_cast<int>(word.size()), word.data());
     return 2;
   }
+  auto wanted = [&](std::string_view name) { return word.empty() || word == name; };
+  cli::SocketsOptions sockets;
+  cli::SummaryOptions summary;
+  cli::CountersOptions counters;
+  cli::SysctlOptions sysctl;
+  if (wanted("sockets")) cli::add_sockets_command(app, sockets);
+  if (wanted("summary")) cli::add_summary_command(app, summary);
+  if (wanted("counters")) cli::add_counters_command(app, counters);
+  if (wanted("sysctl")) cli::add_sysctl_command(app, sysctl);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
