@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "cli/census_dump.hpp"
 #include "cli/commands.hpp"
 #include "cli/filtering.hpp"
 #include "cli/host_state.hpp"
@@ -23,51 +24,6 @@ namespace {
 
 using model::Census;
 using model::TcpState;
-
-// Listeners first (cheap: only the listening hash, with SKMEMINFO for per-listener drops),
-// then every other state without extensions and without decoding attributes.
-// A filter's states narrow every dump; its expression is applied to each.
-Status take_census(source::SocketSource& src, ActiveFilter& filter, Census& census,
-                   uint64_t& duplicates) {
-  const model::StateMask only = filter.states().value_or(model::kMaskAll);
-  const model::StateMask listen_bit = model::state_bit(TcpState::kListen);
-  for (uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
-    if ((only & listen_bit) == 0) break;
-    model::DumpRequest listen;
-    listen.family = family;
-    listen.protocol = IPPROTO_TCP;
-    listen.states = listen_bit;
-    listen.ext = model::kExtSkMeminfo;
-    listen.level = model::DecodeLevel::kFull;
-    auto r = filter.dump(src, listen, census);
-    if (!r) return fail(std::move(r.error()));
-    duplicates += r->duplicates;
-  }
-  for (uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
-    model::DumpRequest rest;
-    rest.family = family;
-    rest.protocol = IPPROTO_TCP;
-    rest.states = only & model::kMaskAll & ~listen_bit & ~model::state_bit(TcpState::kClose);
-    // The expression may look at marks and cgroups: decode attributes then.
-    rest.level = filter.has_expression() ? model::DecodeLevel::kFull : model::DecodeLevel::kHeader;
-    if (rest.states == 0) break;
-    auto r = filter.dump(src, rest, census);
-    if (!r) return fail(std::move(r.error()));
-    duplicates += r->duplicates;
-  }
-  for (uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
-    model::DumpRequest udp;
-    udp.family = family;
-    udp.protocol = IPPROTO_UDP;
-    udp.states = only & model::kMaskAll;
-    udp.level = filter.has_expression() ? model::DecodeLevel::kFull : model::DecodeLevel::kHeader;
-    if (udp.states == 0) break;
-    auto r = filter.dump(src, udp, census);
-    if (!r) return fail(std::move(r.error()));
-    duplicates += r->duplicates;
-  }
-  return {};
-}
 
 void append_addr(fmt::memory_buffer& b, uint8_t family, const std::array<uint8_t, 16>& addr) {
   char text[INET6_ADDRSTRLEN];
@@ -257,14 +213,13 @@ int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
   source::NameCache names(source::NameCache::Options{so->proc_root, {}});
   auto words = filter_words(opts.extras);
   if (!words) return report(words.error());
-  auto filter =
-      ActiveFilter::make(FilterArgs{&*words, opts.filter_file, 0, true, true}, *so,
-                         names.ephemeral_range());
+  auto filter = ActiveFilter::make(FilterArgs{&*words, opts.filter_file, 0, true, true}, *so,
+                                   names.ephemeral_range());
   if (!filter) return report(filter.error());
   auto src = source::open_source(*so);
   if (!src) return report(src.error());
   Census census;
-  if (auto st = take_census(**src, *filter, census, host->duplicates); !st) {
+  if (auto st = take_census(**src, &*filter, census, host->duplicates); !st) {
     return report(st.error());
   }
   census.sort_listeners();

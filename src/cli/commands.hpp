@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,16 +70,36 @@ struct SysctlOptions {
   std::vector<std::string> patterns;
 };
 
+// `doctor` (cmd_doctor.cpp): findings with evidence and the fix; monitoring-plugin exit codes.
+struct DoctorOptions {
+  bool json = false;
+  std::string window = "2s";
+  std::string interval;  // DURATION: watch mode (the window is then the interval)
+  int64_t count = 0;     // reports in watch mode; 0 = until interrupted
+  bool since_boot = false;
+  std::vector<std::string> thresholds;  // NAME=VALUE
+  std::string config;
+  bool list_thresholds = false;
+  std::string color = "auto";
+  std::string proc_root = "/proc";
+};
+
 void add_sockets_command(CLI::App& app, SocketsOptions& opts);
 void add_summary_command(CLI::App& app, SummaryOptions& opts);
 void add_counters_command(CLI::App& app, CountersOptions& opts);
 void add_sysctl_command(CLI::App& app, SysctlOptions& opts);
+void add_doctor_command(CLI::App& app, DoctorOptions& opts);
 
 // Return the process exit status.
 int run_sockets(const GlobalOptions& global, SocketsOptions& opts);
 int run_summary(const GlobalOptions& global, const SummaryOptions& opts);
 int run_counters(const GlobalOptions& global, const CountersOptions& opts);
 int run_sysctl(const GlobalOptions& global, const SysctlOptions& opts);
+// Enters global.netns itself ("all": one report per namespace under /var/run/netns).
+int run_doctor(const GlobalOptions& global, const DoctorOptions& opts);
+
+// "1", "1s", "500ms", "1.5s", "2m" -> nanoseconds; nullopt when malformed, < 1 ms or > 24 h.
+std::optional<int64_t> parse_duration(const std::string& text);
 
 // "tcpscope: error: <what>" (+ "hint: ..." where useful) on stderr; returns the exit status.
 int report(const Error& e);

@@ -2,8 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <iterator>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 
 #include "base/netns.hpp"
@@ -58,11 +58,12 @@ int main(int argc, char** argv) {
   // Only the command being run is registered (each costs start-up time; `counters` is meant to
   // cost no more than nstat); all of them when there is none, for --help.
   const std::string_view word = first_command_word(argc, argv);
-  static constexpr std::string_view kCommands[] = {"sockets", "summary", "counters", "sysctl"};
+  static constexpr std::string_view kCommands[] = {"sockets", "summary", "counters", "sysctl",
+                                                   "doctor"};
   if (!word.empty() && std::ranges::find(kCommands, word) == std::end(kCommands)) {
     std::fprintf(stderr,
                  "tcpscope: error: unknown command \"%.*s\" (commands: sockets, summary, "
-                 "counters, sysctl)\n",
+                 "counters, sysctl, doctor)\n",
                  static_cast<int>(word.size()), word.data());
     return 2;
   }
@@ -71,10 +72,12 @@ int main(int argc, char** argv) {
   cli::SummaryOptions summary;
   cli::CountersOptions counters;
   cli::SysctlOptions sysctl;
+  cli::DoctorOptions doctor;
   if (wanted("sockets")) cli::add_sockets_command(app, sockets);
   if (wanted("summary")) cli::add_summary_command(app, summary);
   if (wanted("counters")) cli::add_counters_command(app, counters);
   if (wanted("sysctl")) cli::add_sysctl_command(app, sysctl);
+  if (wanted("doctor")) cli::add_doctor_command(app, doctor);
 
   try {
     app.parse(argc, argv);
@@ -87,10 +90,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     std::fprintf(stderr, "tcpscope: error: %s\nhint: tcpscope --help\n", what.c_str());
-    return 2;
+    return word == "doctor" ? 3 : 2;  // doctor: "could not check" (monitoring convention)
   }
 
-  if (!global.netns.empty()) {
+  if (!global.netns.empty() && word != "doctor") {
     if (auto st = enter_netns(global.netns); !st) return cli::report(st.error());
   }
 
@@ -104,9 +107,10 @@ int main(int argc, char** argv) {
   if (!app.remaining().empty()) {
     std::fprintf(stderr, "tcpscope: error: unexpected argument \"%s\"\nhint: tcpscope %s --help\n",
                  app.remaining().front().c_str(), name.c_str());
-    return 2;
+    return name == "doctor" ? 3 : 2;
   }
   if (name == "counters") return cli::run_counters(global, counters);
   if (name == "sysctl") return cli::run_sysctl(global, sysctl);
+  if (name == "doctor") return cli::run_doctor(global, doctor);
   return 2;
 }

@@ -1,0 +1,360 @@
+// `tcpscope doctor`: name what is wrong with the TCP stack, with the evidence and the fix.
+//
+// Sampling: read counters, tunables, sockstat and the listeners (cheap), wait --window, read
+// counters, tunables and sockstat again, then one full census (listeners + every TCP state at
+// header level) with the PressureTally riding along. Rates come from the two counter reads,
+// levels from the second read. The rules are pure (doctor/rules.hpp).
+//
+// Exit status follows the monitoring-plugin convention: 0 ok, 1 warning, 2 critical, 3 could
+// not check (bad flags and unreadable state included). --netns all forks one child per
+// namespace under /var/run/netns (setns affects the whole process; a child keeps the parent's
+// namespace intact) and exits with the worst: critical > warning > could not check > ok.
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "base/file.hpp"
+#include "base/netns.hpp"
+#include "cli/census_dump.hpp"
+#include "cli/commands.hpp"
+#include "cli/host_state.hpp"
+#include "doctor/report_format.hpp"
+#include "doctor/rules.hpp"
+#include "doctor/tally.hpp"
+#include "doctor/thresholds.hpp"
+#include "model/census.hpp"
+#include "procfs/counter_sampler.hpp"
+
+namespace tcpscope::cli {
+
+namespace {
+
+constexpr int kUnknown = 3;
+
+int could_not_check(const Error& e) {
+  std::fprintf(stderr, "tcpscope: error: %s\n", e.what().c_str());
+  if (e.kind() == ErrorKind::kUsage) std::fprintf(stderr, "hint: tcpscope doctor --help\n");
+  if (e.kind() == ErrorKind::kPermission && ::geteuid() != 0) {
+    std::fprintf(stderr, "hint: run as root\n");
+  }
+  return kUnknown;
+}
+
+// Feeds one dump to the census and the tally.
+class Tee final : public model::SocketVisitor {
+ public:
+  Tee(model::SocketVisitor& a, model::SocketVisitor& b) : a_(a), b_(b) {}
+  void on_socket(const model::SocketRecord& r) override {
+    a_.on_socket(r);
+    b_.on_socket(r);
+  }
+  bool on_restart(const model::DumpRequest& req) override {
+    const bool ra = a_.on_restart(req);
+    const bool rb = b_.on_restart(req);
+    return ra && rb;
+  }
+
+ private:
+  model::SocketVisitor& a_;
+  model::SocketVisitor& b_;
+};
+
+void sleep_until(int64_t deadline_ns) {
+  timespec ts{static_cast<time_t>(deadline_ns / 1000000000),
+              static_cast<long>(deadline_ns % 1000000000)};
+  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+}
+
+void fill_counters(const procfs::CounterSampler& s, bool since_boot, doctor::CounterWindow& w) {
+  const auto& cur = s.current();
+  const auto& prev = s.previous();
+  w.seconds = s.deltas().elapsed_seconds();
+  w.has_totals = since_boot;
+  size_t hint = 0;
+  size_t prev_hint = 0;
+  for (size_t i = 0; i < doctor::kCounterCount; ++i) {
+    const auto name = doctor::counter_name(static_cast<doctor::Counter>(i));
+    auto at = cur.find(name, hint);
+    if (!at) continue;
+    hint = *at;
+    const uint64_t v = cur.value(*at);
+    uint64_t p = 0;
+    if (auto pat = prev.find(name, prev_hint)) {
+      prev_hint = *pat;
+      p = prev.value(*pat);
+    }
+    w.present[i] = true;
+    w.delta[i] = v >= p ? v - p : 0;  // a reset or wrap: no bogus delta
+    w.total[i] = v;
+  }
+}
+
+struct Config {
+  doctor::Thresholds thresholds;
+  int64_t window_ns = 0;
+  int64_t interval_ns = 0;  // 0: one report
+  bool color = false;
+};
+
+class Doctor {
+ public:
+  Doctor(const DoctorOptions& o, const Config& c, std::string netns)
+      : o_(o), c_(c), netns_(std::move(netns)), sampler_(o.proc_root) {}
+
+  int run() {
+    source::SourceOptions so;
+    so.proc_root = o_.proc_root;
+    auto src = source::open_source(so);
+    if (!src) return could_not_check(src.error());
+    src_ = std::move(*src);
+    if (auto st = first_read(); !st) return could_not_check(st.error());
+    const int64_t step = c_.interval_ns ? c_.interval_ns : c_.window_ns;
+    int64_t deadline = procfs::monotonic_ns();
+    int status = 0;
+    for (int64_t n = 1;; ++n) {
+      deadline += step;
+      sleep_until(deadline);
+      auto r = second_read();
+      if (!r) return could_not_check(r.error());
+      status = *r;
+      if (c_.interval_ns == 0 || (o_.count > 0 && n >= o_.count)) break;
+      // Watch mode: this read is the next window's baseline.
+      baseline_ = census_.listeners();
+      host1_ = host2_;
+      // After a stall (a stopped process), restart the cadence from now.
+      deadline = std::max(deadline, procfs::monotonic_ns() - step);
+    }
+    return status;
+  }
+
+ private:
+  Status first_read() {
+    auto h = read_host_state(o_.proc_root);
+    if (!h) return fail(std::move(h.error()));
+    host1_ = std::move(*h);
+    if (auto st = sampler_.sample(); !st) return st;
+    model::Census listeners;
+    uint64_t dup = 0;
+    if (auto st = take_census(*src_, nullptr, listeners, dup, {true, false, false}); !st) {
+      return st;
+    }
+    baseline_ = listeners.listeners();
+    return {};
+  }
+
+  Result<int> second_read() {
+    if (auto st = sampler_.sample(); !st) return fail(std::move(st.error()));
+    auto h = read_host_state(o_.proc_root);
+    if (!h) return fail(std::move(h.error()));
+    host2_ = std::move(*h);
+    uint16_t first = 32768;
+    uint16_t last = 60999;
+    if (const auto& r = host2_.tunables.ip_local_port_range) {
+      first = static_cast<uint16_t>(std::clamp<int64_t>((*r)[0], 0, 65535));
+      last = static_cast<uint16_t>(std::clamp<int64_t>((*r)[1], 0, 65535));
+    }
+    census_ = model::Census{};
+    doctor::PressureTally tally(first, last);
+    Tee tee(census_, tally);
+    uint64_t dup = 0;
+    if (auto st = take_census(*src_, nullptr, tee, dup, {true, true, false}); !st) {
+      return fail(std::move(st.error()));
+    }
+    census_.sort_listeners();
+
+    doctor::Snapshot s;
+    for (const auto& l : census_.listeners()) {
+      doctor::ListenerSample ls{l, std::nullopt};
+      for (const auto& b : baseline_) {
+        if (b.cookie == l.cookie && b.has_drops && l.has_drops) {
+          ls.drops_in_window = l.drops >= b.drops ? l.drops - b.drops : 0;
+        }
+      }
+      s.listeners.push_back(ls);
+    }
+    s.tcp = census_.tcp();
+    s.orphans_in_netns = census_.orphans();
+    fill_counters(sampler_, o_.since_boot, s.counters);
+    s.tunables = host2_.tunables;
+    if (host2_.has_sockstat) s.sockstat = host2_.sockstat;
+    s.time_wait_by_remote = tally.time_wait().top(10);
+    s.ports_by_destination = tally.destinations().top(10);
+    s.close_wait = tally.close_wait().top(10);
+    s.tally_error_bound = tally.error_bound();
+
+    const doctor::Report report = doctor::diagnose(s, c_.thresholds);
+    fmt::memory_buffer out;
+    doctor::FormatOptions fo{c_.color, netns_, o_.since_boot};
+    if (o_.json) {
+      doctor::format_json(out, report, fo);
+    } else {
+      doctor::format_text(out, report, fo);
+    }
+    if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+      return fail(Error(ErrorKind::kRuntime, "write the report"));
+    }
+    return doctor::exit_status(report);
+  }
+
+  const DoctorOptions& o_;
+  const Config& c_;
+  std::string netns_;
+  procfs::CounterSampler sampler_;
+  std::unique_ptr<source::SocketSource> src_;
+  HostState host1_;
+  HostState host2_;
+  model::Census census_;
+  std::vector<model::ListenerInfo> baseline_;
+};
+
+Result<Config> configure(const DoctorOptions& o) {
+  Config c;
+  if (!o.config.empty()) {
+    std::string content;
+    if (auto st = read_file(o.config.c_str(), content); !st) {
+      return fail(std::move(st.error()).context("--config"));
+    }
+    if (auto st = doctor::parse_threshold_config(c.thresholds, content, o.config); !st) {
+      return fail(std::move(st.error()));
+    }
+  }
+  for (const auto& a : o.thresholds) {
+    if (auto st = doctor::set_threshold(c.thresholds, a); !st) return fail(std::move(st.error()));
+  }
+  auto w = parse_duration(o.window);
+  if (!w) {
+    return fail(Error::usage("--window \"" + o.window +
+                             "\" is not a duration between 1ms and 24h (e.g. 2s, 500ms)"));
+  }
+  c.window_ns = *w;
+  if (!o.interval.empty()) {
+    auto i = parse_duration(o.interval);
+    if (!i) {
+      return fail(Error::usage("--interval \"" + o.interval +
+                               "\" is not a duration between 1ms and 24h (e.g. 10s, 1m)"));
+    }
+    c.interval_ns = *i;
+  } else if (o.count != 0) {
+    return fail(Error::usage("--count needs --interval"));
+  }
+  if (o.count < 0) return fail(Error::usage("--count must be positive"));
+  if (o.color == "always") {
+    c.color = true;
+  } else if (o.color == "auto") {
+    const char* no_color = std::getenv("NO_COLOR");
+    c.color = ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+  }
+  return c;
+}
+
+// Worst of several reports: critical > warning > could not check > ok.
+int rank(int status) {
+  switch (status) {
+    case 2:
+      return 3;
+    case 1:
+      return 2;
+    case kUnknown:
+      return 1;
+  }
+  return 0;
+}
+
+int run_all(const DoctorOptions& o, const Config& c) {
+  if (c.interval_ns != 0) {
+    return could_not_check(Error::usage("--interval does not combine with --netns all"));
+  }
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir("/var/run/netns")) {
+    while (const dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') names.emplace_back(e->d_name);
+    }
+    ::closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  if (names.empty()) {
+    return could_not_check(
+        Error(ErrorKind::kRuntime, "--netns all: no network namespaces under /var/run/netns"));
+  }
+  int worst = 0;
+  if (o.json) std::fputs("[\n", stdout);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (o.json && i > 0) std::fputs(",\n", stdout);
+    if (!o.json && i > 0) std::fputs("\n", stdout);
+    std::fflush(stdout);
+    const pid_t pid = ::fork();
+    if (pid < 0) return could_not_check(Error::from_errno("fork", errno));
+    if (pid == 0) {
+      int rc = 0;
+      if (auto st = enter_netns(names[i]); !st) {
+        rc = could_not_check(st.error());
+      } else {
+        rc = Doctor(o, c, names[i]).run();
+      }
+      std::fflush(stdout);
+      std::fflush(stderr);
+      ::_exit(rc);
+    }
+    int ws = 0;
+    while (::waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+    }
+    const int rc = WIFEXITED(ws) ? WEXITSTATUS(ws) : kUnknown;
+    if (rank(rc) > rank(worst)) worst = rc;
+  }
+  if (o.json) std::fputs("]\n", stdout);
+  std::fflush(stdout);
+  return worst;
+}
+
+}  // namespace
+
+void add_doctor_command(CLI::App& app, DoctorOptions& opts) {
+  auto* sub = app.add_subcommand(
+      "doctor", "what is wrong with the TCP stack: findings with evidence and the fix");
+  sub->add_flag("--json", opts.json, "JSON output (schema: docs/doctor.md)");
+  sub->add_option("--window", opts.window, "how long to measure counter rates (default 2s)");
+  sub->add_option("--interval", opts.interval, "watch mode: a report every DURATION");
+  sub->add_option("--count", opts.count, "with --interval: stop after N reports");
+  sub->add_flag("--since-boot", opts.since_boot, "also report counter totals since boot");
+  sub->add_option("--threshold", opts.thresholds, "NAME=VALUE (repeatable; --list-thresholds)")
+      ->allow_extra_args(false);
+  sub->add_option("--config", opts.config, "thresholds from FILE (`name = value` lines)");
+  sub->add_flag("--list-thresholds", opts.list_thresholds, "print thresholds and defaults");
+  sub->add_option("--color", opts.color, "auto (a TTY without NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  sub->add_option("--proc-root", opts.proc_root, "read /proc from this directory")
+      ->envname("PROC_ROOT");
+  sub->footer(
+      "Exit status: 0 ok, 1 warning, 2 critical, 3 could not check (monitoring-plugin "
+      "convention; bad flags are 3 too).\n--netns NAME|all goes before or after the command.");
+}
+
+int run_doctor(const GlobalOptions& global, const DoctorOptions& opts) {
+  auto c = configure(opts);
+  if (!c) return could_not_check(c.error());
+  if (opts.list_thresholds) {
+    for (const auto& t : doctor::threshold_catalog()) {
+      std::printf("%-30s %-8g %.*s\n", std::string(t.name).c_str(), c->thresholds.*(t.field),
+                  static_cast<int>(t.meaning.size()), t.meaning.data());
+    }
+    return std::fflush(stdout) == 0 ? 0 : kUnknown;
+  }
+  if (global.netns == "all") return run_all(opts, *c);
+  if (!global.netns.empty()) {
+    if (auto st = enter_netns(global.netns); !st) return could_not_check(st.error());
+  }
+  return Doctor(opts, *c, global.netns).run();
+}
+
+}  // namespace tcpscope::cli

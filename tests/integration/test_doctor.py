@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""`tcpscope doctor` on real conditions, each reproduced in a fresh network namespace: a listener that never accepts under a burst, SYN cookies with a small backlog,
+TIME-WAIT beyond a lowered tcp_max_tw_buckets, CLOSE-WAIT held by a test process, ephemeral
+ports exhausted with a narrowed ip_local_port_range, and a healthy namespace under benign load
+(thousands of established connections and a fast acceptor) that must give no warning.
+
+Run by ctest as: python3 test_doctor.py --tcpscope PATH --tablegen PATH   (root; loopback only)
+"""
+
+import json
+import subprocess
+import sys
+import time
+
+import nstest
+from nstest import Checker, TestFailure, log, netns
+
+# A fast acceptor and a client that churns connections to it, for the healthy case.
+CHURN = r"""
+import socket, sys, threading, time
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 9000))
+ls.listen(4096)
+def serve():
+    while True:
+        s, _ = ls.accept()
+        s.close()
+threading.Thread(target=serve, daemon=True).start()
+print("ready", flush=True)
+end = time.monotonic() + float(sys.argv[1])
+n = 0
+while time.monotonic() < end:
+    c = socket.create_connection(("127.0.0.1", 9000))
+    c.close()
+    n += 1
+    if n % 50 == 0:
+        time.sleep(0.01)
+print(n, flush=True)
+"""
+
+
+def doctor(args, ns, window="1s", extra=()):
+    p = nstest.run([args.tcpscope, "--netns", ns.name, "doctor", "--window", window, "--json",
+                    *extra], check=False, timeout=30)
+    if p.returncode not in (0, 1, 2):
+        raise TestFailure(f"doctor exit {p.returncode}: {p.stderr.strip()}")
+    try:
+        rep = json.loads(p.stdout)
+    except json.JSONDecodeError as e:
+        raise TestFailure(f"doctor --json does not parse ({e}):\n{p.stdout}")
+    log(f"  doctor: exit {p.returncode}, findings "
+        f"{[(f['id'], f['severity']) for f in rep['findings']]}")
+    return p.returncode, rep
+
+
+def finding(rep, fid):
+    for f in rep["findings"]:
+        if f["id"] == fid:
+            return f
+    return None
+
+
+def metric(f, name, unit=""):
+    for m in f["metrics"]:
+        if m["name"] == name and m["unit"] == unit:
+            return m["value"]
+    return None
+
+
+def case_accept_queue_overflow(args, c):
+    with netns("dr-aq") as ns:
+        ns.tablegen(args.tablegen, ["--listen", "127.0.0.1,8080,backlog=4,noaccept",
+                                    "--listen", "127.0.0.1,8090",
+                                    "--connect", "127.0.0.1,8080,count=20,mode=pending"])
+        # The clients retransmit their SYNs at 1 s and 3 s: a 2 s window sees overflows.
+        rc, rep = doctor(args, ns, window="2s")
+        c.eq(rc, 2, "accept-queue-overflow: exit status")
+        f = finding(rep, "accept-queue-overflow")
+        if c.check(f is not None, f"accept-queue-overflow not reported: {rep['findings']}"):
+            c.eq(f["severity"], "critical", "accept-queue-overflow: severity")
+            ls = f["listeners"]
+            c.eq([l["address"] for l in ls], ["127.0.0.1:8080"], "accept-queue-overflow: listener")
+            if ls:
+                c.eq((ls[0]["accept_queue"], ls[0]["accept_queue_limit"]), (5, 4),
+                     "accept-queue-overflow: queue/limit (full = limit + 1)")
+                c.eq(ls[0]["capped_by"], "backlog", "accept-queue-overflow: cap")
+                c.check((ls[0]["drops_in_window"] or 0) > 0, "per-listener drops in window > 0")
+            c.check((metric(f, "TcpExtListenOverflows", "in window") or 0) > 0,
+                    "ListenOverflows rose in the window")
+        c.eq(rep["exit_code"], 2, "json exit_code")
+
+
+def case_syn_cookies(args, c):
+    with netns("dr-sc") as ns:
+        ns.sysctl("net.ipv4.tcp_syncookies", 1)
+        # : drop the listener's SYN-ACKs so request sockets stay half-open.
+        ns.exec(["nft", "-f", "-"], input=(
+            "table inet tcpscope_it {\n chain in {\n  type filter hook input priority 0; "
+            "policy accept;\n  tcp sport 8080 tcp flags & (syn|ack) == (syn|ack) counter drop\n"
+            " }\n}\n"))
+        ns.tablegen(args.tablegen, ["--listen", "127.0.0.1,8080,backlog=8,noaccept",
+                                    "--connect", "127.0.0.1,8080,count=50,mode=pending"])
+        rc, rep = doctor(args, ns, window="2s")
+        f = finding(rep, "syn-cookies")
+        if c.check(f is not None, f"syn-cookies not reported: {rep['findings']}"):
+            c.eq(f["severity"], "warning", "syn-cookies: severity (cookies, no overflow)")
+            c.check((metric(f, "TcpExtSyncookiesSent", "in window") or 0) > 0,
+                    "SyncookiesSent rose in the window")
+            ls = f["listeners"]
+            c.eq([l["address"] for l in ls], ["127.0.0.1:8080"], "syn-cookies: listener")
+            if ls:
+                c.eq((ls[0]["syn_recv"], ls[0]["accept_queue_limit"]), (9, 8),
+                     "syn-cookies: SYN-RECV = backlog + 1")
+        c.check(rc >= 1, f"syn-cookies: exit status {rc}")
+
+
+def case_time_wait(args, c):
+    with netns("dr-tw") as ns:
+        ns.sysctl("net.ipv4.tcp_max_tw_buckets", 500)
+        ns.tablegen(args.tablegen, ["--listen", "127.0.0.1,8081",
+                                    "--connect", "127.0.0.1,8081,count=1000,mode=timewait"])
+        rc, rep = doctor(args, ns, extra=["--since-boot"])
+        f = finding(rep, "time-wait-overflow")
+        if c.check(f is not None, f"time-wait-overflow not reported: {rep['findings']}"):
+            c.eq(f["severity"], "warning", "time-wait-overflow: severity")
+            c.eq(metric(f, "time_wait"), 500, "time-wait-overflow: TIME-WAIT count")
+            c.eq(metric(f, "tcp_max_tw_buckets"), 500, "time-wait-overflow: limit")
+            c.eq(metric(f, "TcpExtTCPTimeWaitOverflow", "since boot"), 500,
+                 "time-wait-overflow: TCPTimeWaitOverflow since boot")
+            eps = f["endpoints"]
+            c.check(bool(eps) and eps[0]["remote"] == "127.0.0.1:8081" and
+                    eps[0]["count"] == 500, f"time-wait-overflow: top endpoint {eps[:1]}")
+        c.eq(rc, 1, "time-wait-overflow: exit status")
+
+
+def case_close_wait(args, c):
+    with netns("dr-cw") as ns:
+        ns.tablegen(args.tablegen, ["--listen", "127.0.0.1,8082",
+                                    "--connect", "127.0.0.1,8082,count=150,shutdown=wr"])
+        rc, rep = doctor(args, ns)
+        f = finding(rep, "close-wait-leak")
+        if c.check(f is not None, f"close-wait-leak not reported: {rep['findings']}"):
+            c.eq(f["severity"], "warning", "close-wait-leak: severity")
+            c.eq([(e["local"], e["count"]) for e in f["endpoints"]], [("*:8082", 150)],
+                 "close-wait-leak: port and count")
+        c.eq(rc, 1, "close-wait-leak: exit status")
+
+
+def case_ports(args, c):
+    with netns("dr-ep") as ns:
+        ns.sysctl("net.ipv4.ip_local_port_range", "40000 40099")
+        ns.tablegen(args.tablegen, ["--listen", "127.0.0.1,8083",
+                                    "--connect", "127.0.0.1,8083,count=96"])
+        rc, rep = doctor(args, ns)
+        f = finding(rep, "ephemeral-port-pressure")
+        if c.check(f is not None, f"ephemeral-port-pressure not reported: {rep['findings']}"):
+            c.eq(f["severity"], "critical", "ephemeral-port-pressure: severity (96%)")
+            c.eq([(e["local"], e["remote"], e["count"], e["limit"]) for e in f["endpoints"]],
+                 [("127.0.0.1", "127.0.0.1:8083", 96, 100)], "ephemeral-port-pressure: evidence")
+        c.eq(rc, 2, "ephemeral-port-pressure: exit status")
+
+
+def case_healthy(args, c):
+    with netns("dr-ok") as ns:
+        ns.tablegen(args.tablegen, ["--listen", "127.0.0.1,8084,backlog=4096",
+                                    "--connect", "127.0.0.1,8084,count=3000"])
+        cmd = ["ip", "netns", "exec", ns.name, sys.executable, "-c", CHURN, "4"]
+        churn = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            if churn.stdout.readline().strip() != "ready":
+                raise TestFailure(f"churn did not start: {churn.stderr.read()}")
+            time.sleep(0.5)
+            rc, rep = doctor(args, ns, window="2s")
+        finally:
+            try:
+                out, _ = churn.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                churn.kill()  # our own child, by pid
+                out, _ = churn.communicate()
+        log(f"  churn made {out.strip()} connections")
+        c.eq(rc, 0, f"healthy namespace: exit status (findings {rep['findings']})")
+        c.eq(rep["findings"], [], "healthy namespace: findings")
+        c.check(int(out.strip() or 0) > 500, f"churn made too few connections: {out.strip()}")
+
+
+def case_flags(args, c):
+    p = nstest.run([args.tcpscope, "doctor", "--bogus"], check=False)
+    c.eq(p.returncode, 3, "bad flag: exit 3 (could not check)")
+    p = nstest.run([args.tcpscope, "doctor", "--threshold", "nope=1"], check=False)
+    c.eq(p.returncode, 3, "unknown threshold: exit 3")
+    p = nstest.run([args.tcpscope, "--netns", "tcpscope-it-does-not-exist", "doctor"],
+                   check=False)
+    c.eq(p.returncode, 3, "missing namespace: exit 3")
+
+
+def main():
+    args = nstest.parse_args(__doc__)
+    c = Checker()
+    for case in (case_flags, case_accept_queue_overflow, case_syn_cookies, case_time_wait,
+                 case_close_wait, case_ports, case_healthy):
+        log(case.__name__)
+        case(args, c)
+    c.finish()
+
+
+if __name__ == "__main__":
+    nstest.run_main(main)
