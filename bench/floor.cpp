@@ -2,7 +2,7 @@
 //
 // One bare SOCK_DIAG_BY_FAMILY dump for AF_INET, then one for AF_INET6, IPPROTO_TCP, every
 // state (0xFFF: bits 0..11, i.e. no TCP_NEW_SYN_RECV/BOUND_INACTIVE extras), no extensions,
-// a 32 KiB receive buffer (the kernel's largest dump chunk, reference kernel.md 3.2), raw
+// a 32 KiB receive buffer (the kernel's largest dump chunk), raw
 // syscalls only; it just counts records per state and prints the counts. Whatever a real tool
 // spends beyond this is user-space work: decoding, formatting, output.
 //

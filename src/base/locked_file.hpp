@@ -1,5 +1,5 @@
-// A private state file held for one read-modify-write (nstat's history file discipline,
-// ss-nstat.md §5.2): opened O_RDWR | O_CREAT | O_NOFOLLOW with mode 0600, locked with
+// A private state file held for one read-modify-write (nstat's history file discipline):
+// opened O_RDWR | O_CREAT | O_NOFOLLOW with mode 0600, locked with
 // flock(LOCK_EX) until the object dies, and refused when it is not a plain file of ours with one
 // link (so a planted symlink or hard link in /tmp cannot redirect our writes).
 //

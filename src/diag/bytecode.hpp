@@ -1,5 +1,5 @@
 // INET_DIAG_REQ_BYTECODE programs: compiling a filter expression, the kernel's audit, and a
-// disassembler (reference: kernel.md §4, ss-nstat.md §4.5).
+// disassembler.
 //
 // Every instruction starts with a 4-byte op, host byte order, then its operand:
 //
@@ -84,7 +84,7 @@ struct CompileOptions {
 // Compiles `expr` for a dump of `family` (AF_INET or AF_INET6).
 Program compile_filter(const Expr& expr, uint8_t family, const CompileOptions& options = {});
 
-// The kernel's inet_diag_bc_audit (kernel.md §4.2): Ok, or an error with errno EINVAL (or EPERM
+// The kernel's inet_diag_bc_audit: Ok, or an error with errno EINVAL (or EPERM
 // for MARK_COND when !cap_net_admin) naming the offset and the rule broken.
 Status audit_bytecode(std::span<const std::byte> program, bool cap_net_admin = true);
 

@@ -1,5 +1,5 @@
 // Socket filter expressions in ss's language: parsing, the expression tree, and its user-space
-// evaluation (reference: ss-nstat.md §4, kernel.md §4).
+// evaluation.
 //
 //   auto f = parse_filter({words, file_text, file_name}, options);  // state words + expression
 //   Program p = compile_filter(f->expr, AF_INET);                  // diag/bytecode.hpp

@@ -1,4 +1,4 @@
-// The expression tree: building, evaluating (the kernel's semantics, kernel.md §4.1), printing.
+// The expression tree: building, evaluating (with the kernel's semantics), printing.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-// ss's filter language (reference: ss-nstat.md §4.1-4.3; iproute2 misc/ssfilter.y): words,
+// ss's filter language: words,
 // state words, the expression grammar and its operands.
 #include <arpa/inet.h>
 #include <netinet/in.h>

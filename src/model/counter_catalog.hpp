@@ -1,6 +1,6 @@
 // Built-in explanations of the well-known counters (`tcpscope counters --explain NAME`): what
 // increments each one in the kernel, what it means for an operator, and which tunables and
-// application settings relate to it. Written from kernel.md §7.3 (increment sites checked in the
+// application settings relate to it. Written from  (increment sites checked in the
 // 6.1 source and re-checked on 6.18) in our own words. One table; the doctor reuses it.
 #pragma once
 

@@ -107,7 +107,7 @@ class CounterPatterns {
 };
 
 // The seven values nstat never loads, shows or stores, even with -a -z or a matching pattern:
-// configuration constants and the TcpCurrEstab gauge (ss-nstat.md §5.1).
+// configuration constants and the TcpCurrEstab gauge.
 bool nstat_hides(std::string_view name);
 
 // Gauges among the counter files (a level, not a running total: a delta means little).

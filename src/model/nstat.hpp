@@ -1,4 +1,4 @@
-// nstat's semantics over counter snapshots (reference: ss-nstat.md §5): which counters a run
+// nstat's semantics over counter snapshots: which counters a run
 // prints, what it stores in its history file, and the exact bytes of its text, JSON and history
 // formats. Pure functions into std::string; the history file's I/O (locking, ownership, aging by
 // mtime) is in cli/cmd_counters.cpp over base/locked_file.hpp.

@@ -32,7 +32,7 @@ inline constexpr int kStateCount = 14;
 using StateMask = uint32_t;
 constexpr StateMask state_bit(TcpState s) { return StateMask{1} << static_cast<unsigned>(s); }
 
-// Masks with ss's meaning (reference: ss-nstat.md §4.1). "All" stops at bit 11: request
+// Masks with ss's meaning. "All" stops at bit 11: request
 // sockets come with bit 3, and bit 13 costs a walk of the bind hash.
 inline constexpr StateMask kMaskAll = 0xFFF;
 inline constexpr StateMask kMaskListening =

@@ -1,4 +1,4 @@
-// The TCP and socket tunables tcpscope knows (reference: kernel.md §8): name, shape of the value,
+// The TCP and socket tunables tcpscope knows: name, shape of the value,
 // scope, kernel default and a one-line meaning. One table, used by `tcpscope sysctl`, by
 // `counters --explain` (the tunables related to a counter) and later by the doctor.
 //

@@ -1,5 +1,4 @@
-// Counter files of /proc/net, named the way nstat names them (reference: kernel.md §7.1,
-// ss-nstat.md §5.1).
+// Counter files of /proc/net, named the way nstat names them.
 //
 //   table format (/proc/net/snmp, /proc/net/netstat): pairs of lines
 //       TcpExt: SyncookiesSent SyncookiesRecv ...      <- names

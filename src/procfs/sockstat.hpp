@@ -1,4 +1,4 @@
-// /proc/net/sockstat and /proc/net/sockstat6 (reference: kernel.md §7.1).
+// /proc/net/sockstat and /proc/net/sockstat6.
 //
 //   sockets: used 26
 //   TCP: inuse 16 orphan 0 tw 1 alloc 67 mem 1157

@@ -1,4 +1,4 @@
-// TCP-related tunables from <proc_root>/sys/net/... (reference: kernel.md §8).
+// TCP-related tunables from <proc_root>/sys/net/....
 //
 // Every field is optional: a sysctl that does not exist reads as nullopt, not as an error.
 // That is the normal case for the global ones (tcp_mem, tcp_max_orphans) inside a child network

@@ -1,4 +1,4 @@
-// Address and port text of a socket, as ss prints it (reference: ss-nstat.md §2.4) and in plain
+// Address and port text of a socket, as ss prints it and in plain
 // form for JSON/CSV.
 //
 // Everything appends to the caller's fmt::memory_buffer and allocates nothing of its own; names

@@ -1,5 +1,5 @@
 // The ss detail column: everything ss 6.1 prints after the peer port for an INET socket
-// (reference: ss-nstat.md §2.6-§2.10), appended to the caller's buffer with no allocation.
+//, appended to the caller's buffer with no allocation.
 //
 //   append_details(buf, rec, opts);   // " timer:(on,200ms,0) ino:42 sk:1 <->\n\t cubic wscale:..."
 //

@@ -137,7 +137,7 @@ class Netns:
         self.exec(["sysctl", "-q", "-w", f"{key}={value}"])
 
     def drop_final_ack(self, port):
-        """nftables rule of kernel.md 9c: pure ACKs to `port` are dropped, so the server keeps
+        """nftables rule of : pure ACKs to `port` are dropped, so the server keeps
         SYN-RECV request sockets while the clients are ESTABLISHED."""
         self.exec(["nft", "add", "table", "inet", "tcpscope_it"])
         self.exec(["nft", "add", "chain", "inet", "tcpscope_it", "in",
@@ -440,7 +440,7 @@ SYNRECV_PORT = 7005
 
 
 def standard_table(ns, tablegen, extra=()):
-    """Builds the table most scripts test against (kernel.md 9a/9c/9d recipes on loopback).
+    """Builds the table most scripts test against.
 
     TCP listeners: 127.0.0.1:7001 (backlog 64), [::1]:7002, dual-stack [::]:7003, v6only
     [::]:7004, 127.0.0.1:7005 never accepting (final ACKs dropped -> 3 SYN-RECV),

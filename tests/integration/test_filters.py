@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Filter expressions: `tcpscope sockets -tuanH EXPR` lists exactly the sockets `ss -tuanH EXPR`
-lists (ss 6.1), on one table in a fresh network namespace (issue 3, ss-nstat.md §4).
+lists (ss 6.1), on one table in a fresh network namespace (ss filter syntax).
 
 The table is nstest.standard_table (v4, v6, dual-stack and v6only listeners, established pairs,
 v4-mapped pairs, TIME-WAIT, SYN-RECV via the nft ACK-drop rule, SYN-SENT, FIN-WAIT-2/CLOSE-WAIT,

@@ -10,7 +10,7 @@ the ≥6.6 tcp_info fields `rcv_wnd`/`rehash` that ss 6.1 lacks.
 
 Layout: for a few flag sets the rows (trailing spaces stripped, timer text masked, the 6.1
 `Process` header word dropped) must equal ss's byte for byte, so column widths and alignment
-follow ss-nstat.md 2.5; and no tcpscope line may end in spaces (its documented difference).
+follow ; and no tcpscope line may end in spaces (its documented difference).
 """
 import os
 import re
@@ -196,7 +196,7 @@ def check_m(ns, args, c):
 
 
 def check_i(ns, args, c, flags):
-    """-i alone, and -i with -o, where ss adds the ts/sack words (ss-nstat.md 2.9)."""
+    """-i alone, and -i with -o, where ss adds the ts/sack words."""
 
     def once():
         pairs, problems = paired(ns, args, flags)
@@ -274,7 +274,7 @@ def check_no_trailing(ns, args, c, flags):
 
 def check_layout(ns, args, c, flags):
     """Byte layout after stripping trailing spaces: column widths, alignment and padding follow
-    ss 6.1 (ss-nstat.md 2.5), so tcpscope output can replace ss output in scripts."""
+    ss 6.1, so tcpscope output can replace ss output in scripts."""
     def once():
         want = records(nstest.ss(ns, flags), True)
         out = nstest.tcpscope(ns, args.tcpscope, ["sockets"] + flags).stdout

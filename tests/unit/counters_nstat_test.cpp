@@ -1,6 +1,6 @@
 // nstat compatibility: output bytes against what nstat 6.1 printed for the captured counters
 // (tests/fixtures/proc/netns1-nstat*.{txt,json}, made with PROC_ROOT=netns1 nstat ...), delta and
-// history semantics (ss-nstat.md §5.2-5.5), and the history file's round trip through disk.
+// history semantics, and the history file's round trip through disk.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>

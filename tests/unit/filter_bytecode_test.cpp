@@ -75,7 +75,7 @@ Program compile(const std::string& text, uint8_t family = AF_INET,
 
 std::string dis(const Program& p) { return diag::disassemble(p.bytecode); }
 
-// Decoded programs captured from ss 6.1 (ss-nstat.md §4.5): the same bytes.
+// Decoded programs captured from ss 6.1: the same bytes.
 TEST(FilterBytecode, MatchesSsProgramsByteForByte) {
   struct Case {
     const char* expr;
@@ -239,7 +239,7 @@ TEST(FilterBytecode, TooLongForOneAttributeFallsBackToUserSpace) {
 
 Status audit(const Bytes& b, bool cap = true) { return diag::audit_bytecode(b.bytes(), cap); }
 
-// The kernel's rules (kernel.md §4.2), and the hand-built patterns verified there (§4.3).
+// The kernel's audit rules, and hand-built patterns the kernel accepts.
 TEST(FilterAudit, AcceptsKernelVerifiedPatterns) {
   // sport == 8080
   EXPECT_TRUE(audit(Bytes().op(11, 8, 12).op(0, 0, 8080)));

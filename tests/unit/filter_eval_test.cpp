@@ -1,4 +1,4 @@
-// matches(): the kernel's semantics (kernel.md §4.1) on hand-made records.
+// matches(): the kernel's semantics on hand-made records.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>

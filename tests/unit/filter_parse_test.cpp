@@ -274,7 +274,7 @@ TEST(FilterParse, AndOrGroupLeftToRightAsSsDoes) {
   EXPECT_EQ(tree("not ( dport 1 or dport 2 )"), "(not (or " + a + " " + b + "))");
   EXPECT_EQ(tree("! ! dport 1"), "(not (not " + a + "))");
   EXPECT_EQ(tree("( ( dport 1 ) )"), a);
-  // ss's verified example (ss-nstat.md §4.2).
+  // ss's verified example.
   EXPECT_EQ(tree("sport = :5555 or sport = :55038 and dport = :9999"),
             "(and (or (src *:5555) (src *:55038)) (dst *:9999))");
 }

@@ -93,7 +93,7 @@ inline bool bitstring_match(const uint8_t* a, const uint8_t* b, int bits) {
   return ((w1 ^ w2) & mask) == 0;
 }
 
-// net/ipv4/inet_diag.c: inet_diag_bc_run, written again from its description (kernel.md §4.1).
+// net/ipv4/inet_diag.c: inet_diag_bc_run, written again from its description.
 inline bool kernel_run(std::span<const std::byte> prog, const Entry& e) {
   const auto* bc = reinterpret_cast<const uint8_t*>(prog.data());
   long len = static_cast<long>(prog.size());

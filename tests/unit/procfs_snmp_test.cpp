@@ -70,7 +70,7 @@ TEST(Snmp, MatchesNstatOnCapturedFiles) {
       kRoot, buffer, [&](std::string_view n, uint64_t v) { ours.emplace_back(std::string(n), v); });
   ASSERT_TRUE(st.has_value()) << st.error().what();
 
-  // nstat never shows these (ss-nstat.md §5.1); everything else must match, in nstat's order.
+  // nstat never shows these; everything else must match, in nstat's order.
   const std::set<std::string> hidden = {"IpForwarding", "IpDefaultTTL", "TcpRtoAlgorithm",
                                         "TcpRtoMin",    "TcpRtoMax",    "TcpMaxConn",
                                         "TcpCurrEstab"};

@@ -113,7 +113,7 @@ TEST(RenderTimer, OnlyWithOptionsOrExtended) {
 // -e
 
 TEST(RenderExtended, VerifiedSsRow) {
-  // ss-nstat.md §2.8: timer:(keepalive,9min28sec,0) ino:422837 sk:3138 fwmark:0x42 cgroup:/ <->
+  // : timer:(keepalive,9min28sec,0) ino:422837 sk:3138 fwmark:0x42 cgroup:/ <->
   SocketRecord r = estab();
   r.timer = 2;
   r.expires_ms = 568000;

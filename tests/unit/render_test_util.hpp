@@ -75,7 +75,7 @@ inline void set_info(model::SocketRecord& r, uint16_t len = sizeof(model::TcpInf
   r.tcp_info_len = len;
 }
 
-// The ESTAB row verified against ss 6.1 in ss-nstat.md §2.9 (a loopback bbr connection).
+// The ESTAB row verified against ss 6.1 in  (a loopback bbr connection).
 inline model::SocketRecord verified_estab() {
   model::SocketRecord r =
       tcp4(model::TcpState::kEstablished, v4(127, 0, 0, 1), 55038, v4(127, 0, 0, 1), 5555);
