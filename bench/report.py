@@ -16,6 +16,7 @@ NAMES = {
     "floor-info": "`floor --ext 0x0e` (the -i extensions)",
     "floor-p": "`floor --proc-fds readlink` (dump + bare /proc/*/fd walk)",
     "summary": "`tcpscope summary`",
+    "doctor": "`tcpscope doctor --window 1s` (CPU only: the window is spent asleep)",
     "tan": "`tcpscope sockets -tan`",
     "tani": "`tcpscope sockets -tani`",
     "tln": "`tcpscope sockets -tln`",
@@ -190,6 +191,9 @@ def main():
     if "summary" in st:
         target("`summary` peak RSS ≤ 8 MiB", st["summary"]["rss"] <= 8.0,
                f"{st['summary']['rss']:.1f} MiB")
+    if "doctor" in st and "floor" in st:
+        r = ratio("doctor", "floor")
+        target("`doctor` CPU ≤ 1.3 × floor", r <= 1.3, f"{r:.2f}×")
     if "tan" in st and "ss-tan" in st:
         r = ratio("tan", "ss-tan")
         target("`sockets -tan` ≤ 0.5 × `ss -tan`", r <= 0.5, f"{r:.2f}×")

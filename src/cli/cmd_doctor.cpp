@@ -43,7 +43,6 @@ constexpr int kUnknown = 3;
 
 int could_not_check(const Error& e) {
   std::fprintf(stderr, "tcpscope: error: %s\n", e.what().c_str());
-  if (e.kind() == ErrorKind::kUsage) std::fprintf(stderr, "hint: tcpscope doctor --help\n");
   if (e.kind() == ErrorKind::kPermission && ::geteuid() != 0) {
     std::fprintf(stderr, "hint: run as root\n");
   }

@@ -77,8 +77,7 @@ int report(const Error& e) {
       if (::geteuid() != 0) std::fprintf(stderr, "hint: run as root\n");
       return 1;
     case ErrorKind::kUsage:
-      std::fprintf(stderr, "hint: tcpscope --help\n");
-      return 2;
+      return 2;  // one line: the message names what was wrong
     default:
       return 1;
   }

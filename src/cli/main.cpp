@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
-    std::fprintf(stderr, "tcpscope: error: %s\nhint: tcpscope --help\n", what.c_str());
+    std::fprintf(stderr, "tcpscope: error: %s (see tcpscope --help)\n", what.c_str());
     return word == "doctor" ? 3 : 2;  // doctor: "could not check" (monitoring convention)
   }
 
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   }
   if (name == "summary") return cli::run_summary(global, summary);
   if (!app.remaining().empty()) {
-    std::fprintf(stderr, "tcpscope: error: unexpected argument \"%s\"\nhint: tcpscope %s --help\n",
+    std::fprintf(stderr, "tcpscope: error: unexpected argument \"%s\" (see tcpscope %s --help)\n",
                  app.remaining().front().c_str(), name.c_str());
     return name == "doctor" ? 3 : 2;
   }
