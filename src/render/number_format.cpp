@@ -12,6 +12,8 @@ namespace tcpscope::render::detail {
 namespace {
 
 constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+// 10^-i as the nearest doubles of 1.0 / 10^i (what the division would give), without dividing.
+constexpr double kNegPow10[] = {1.0 / 1e0, 1.0 / 1e1, 1.0 / 1e2, 1.0 / 1e3, 1.0 / 1e4};
 constexpr uint64_t kIntPow10[] = {1,      10,      100,      1000,      10000,
                                   100000, 1000000, 10000000, 100000000, 1000000000};
 // Distance from a .5 tie below which the fast path does not trust its rounding. t = v * 10^d
@@ -30,9 +32,25 @@ bool round_sure(double t, uint64_t& q) {
 
 // Writes q / 10^decimals with `decimals` fraction digits; with `strip`, trailing fraction
 // zeros (and a bare point) are dropped, as %g does.
+// q / 10^decimals with a constant divisor per case (a multiply, not a hardware division).
+uint64_t div_pow10(uint64_t q, int decimals) {
+  switch (decimals) {
+    case 0: return q;
+    case 1: return q / 10;
+    case 2: return q / 100;
+    case 3: return q / 1000;
+    case 4: return q / 10000;
+    case 5: return q / 100000;
+    case 6: return q / 1000000;
+    case 7: return q / 10000000;
+    case 8: return q / 100000000;
+    default: return q / 1000000000;
+  }
+}
+
 void put_scaled(fmt::memory_buffer& out, uint64_t q, int decimals, bool strip) {
   const uint64_t div = kIntPow10[decimals];
-  const uint64_t whole = q / div;
+  const uint64_t whole = div_pow10(q, decimals);
   uint64_t frac = q - whole * div;
   int digits = decimals;
   if (strip) {
@@ -67,7 +85,7 @@ void put_g(fmt::memory_buffer& out, double v, int precision) {
   // %g uses fixed notation when the decimal exponent X (after rounding) is in [-4, P).
   if (precision >= 1 && precision <= 9 && v >= 1e-4 && v < kPow10[precision]) {
     int x = precision - 1;  // exponent of the leading digit: 10^x <= v < 10^(x+1)
-    while (x > -4 && v < (x >= 0 ? kPow10[x] : 1.0 / kPow10[-x])) --x;
+    while (x > -4 && v < (x >= 0 ? kPow10[x] : kNegPow10[-x])) --x;
     const int decimals = precision - 1 - x;  // 0 .. precision + 3
     if (decimals <= 9) {
       const double t = v * kPow10[decimals];

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """`tcpscope doctor` on real conditions, each reproduced in a fresh network namespace: a listener that never accepts under a burst, SYN cookies with a small backlog,
 TIME-WAIT beyond a lowered tcp_max_tw_buckets, CLOSE-WAIT held by a test process, ephemeral
-ports exhausted with a narrowed ip_local_port_range, and a healthy namespace under benign load
-(thousands of established connections and a fast acceptor) that must give no warning.
+ports exhausted with a narrowed ip_local_port_range, SYN-RECV request sockets in bulk (final ACKs
+dropped with nftables), orphaned FIN-WAIT-1 sockets (tcp_max_orphans unreadable in a child
+namespace), and a healthy namespace under benign load (thousands of established connections and
+a fast acceptor) that must give no warning.
 
 Run by ctest as: python3 test_doctor.py --tcpscope PATH --tablegen PATH   (root; loopback only)
 """
@@ -37,6 +39,34 @@ while time.monotonic() < end:
     if n % 50 == 0:
         time.sleep(0.01)
 print(n, flush=True)
+"""
+
+# Orphans: a receiver (SO_RCVBUF 4096 before listen()) that accepts but never reads; N clients
+# each write up to 2 MB non-blocking until EAGAIN, then close(): FIN-WAIT-1 orphans with data
+# queued behind a zero window. The accepted sockets are held until stdin closes.
+ORPHANS = r"""
+import socket, sys
+n = int(sys.argv[1])
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+ls.bind(("127.0.0.1", 9100))
+ls.listen(n + 8)
+held = []
+chunk = b"x" * 65536
+for _ in range(n):
+    c = socket.create_connection(("127.0.0.1", 9100))
+    s, _ = ls.accept()
+    held.append(s)
+    c.setblocking(False)
+    sent = 0
+    while sent < 2 * 1024 * 1024:
+        try:
+            sent += c.send(chunk)
+        except BlockingIOError:
+            break
+    c.close()
+print("ready", flush=True)
+sys.stdin.read()
 """
 
 
@@ -161,6 +191,101 @@ def case_ports(args, c):
         c.eq(rc, 2, "ephemeral-port-pressure: exit status")
 
 
+def ss_count(ns, state, *filt):
+    out = ns.exec(["ss", "-4tanH", "state", state, *filt]).stdout
+    return len([l for l in out.splitlines() if l.strip()])
+
+
+def case_syn_recv(args, c):
+    # 50 handshakes to a listener with backlog 64 whose final ACKs are dropped: 50 request
+    # sockets (SYN-RECV), the clients ESTABLISHED, the accept queue empty. 50 <= limit, so no
+    # SYN cookies and no accept-queue finding; the server retransmits each SYN-ACK at ~1 s, which
+    # the 1 s window started right after tablegen is ready sees (syn-retransmits, 50 for 0 opens;
+    # each request-socket timer expiry also counts in TCPTimeouts: ~50/s, a `timeouts` warning).
+    with netns("dr-sr") as ns:
+        ns.drop_final_ack(8085)
+        t0 = time.monotonic()
+        ns.tablegen(args.tablegen, ["--listen", "127.0.0.1,8085,backlog=64,noaccept",
+                                    "--connect", "127.0.0.1,8085,count=50,mode=pending"])
+        started = time.monotonic() - t0
+        if started > 0.8:
+            raise TestFailure(f"syn-recv: tablegen took {started:.2f}s; the 1 s window would "
+                              "miss the SYN-ACK retransmissions at 1 s")
+        rc, rep = doctor(args, ns, window="1s")
+        c.eq(ss_count(ns, "syn-recv", "sport", "= :8085"), 50, "syn-recv: ss SYN-RECV (setup)")
+        ids = [(f["id"], f["severity"]) for f in rep["findings"]]
+        c.eq(sorted(ids), [("syn-retransmits", "warning"), ("timeouts", "warning")],
+             "syn-recv: findings (syncookies=1)")
+        f = finding(rep, "timeouts")
+        if f is not None:
+            c.eq(metric(f, "TcpExtTCPTimeouts", "in window"), 50,
+                 "syn-recv: one SYN-ACK timer expiry per request socket in the window")
+        f = finding(rep, "syn-retransmits")
+        if f is not None:
+            c.eq(metric(f, "TcpExtTCPSynRetrans", "in window"), 50,
+                 "syn-recv: one SYN-ACK retransmission per request socket in the window")
+            c.eq((metric(f, "TcpActiveOpens", "in window"),
+                  metric(f, "TcpPassiveOpens", "in window")), (0, 0),
+                 "syn-recv: no connection opened in the window")
+        c.eq((rc, rep["exit_code"], rep["status"]), (1, 1, "warning"), "syn-recv: status")
+        for fid in ("accept-queue-overflow", "accept-queue-saturated", "syn-cookies",
+                    "syn-queue-drops"):
+            c.check(fid in rep["passed"], f"syn-recv: {fid} should pass: {rep['passed']}")
+        c.eq(rep["notes"], [], "syn-recv: notes (syncookies=1)")
+
+        # The per-listener SYN-RECV count shows in JSON only as listener evidence; with cookies
+        # off, the tcp_syncookies note lists listeners whose SYN-RECV is over half the limit.
+        # Second window (~1.2-2.2 s) holds no retransmission (next at ~3 s): status ok.
+        ns.sysctl("net.ipv4.tcp_syncookies", 0)
+        rc, rep = doctor(args, ns, window="1s")
+        c.eq(rep["findings"], [], "syn-recv (syncookies=0): findings")
+        c.eq(rc, 0, "syn-recv (syncookies=0): exit status (notes only)")
+        notes = [n for n in rep["notes"] if n["id"] == "tcp_syncookies"]
+        if c.check(len(notes) == 1, f"syn-recv: tcp_syncookies note missing: {rep['notes']}"):
+            n = notes[0]
+            c.eq(n["severity"], "ok", "syn-recv: note severity")
+            c.eq([(l["address"], l["syn_recv"], l["accept_queue"], l["accept_queue_limit"],
+                   l["capped_by"], l["drops_in_window"]) for l in n["listeners"]],
+                 [("127.0.0.1:8085", 50, 0, 64, "backlog", 0)],
+                 "syn-recv: listener evidence (SYN-RECV 50 of limit 64, queue empty)")
+
+
+def case_orphans(args, c):
+    n = 20
+    with netns("dr-or") as ns:
+        cmd = ["ip", "netns", "exec", ns.name, sys.executable, "-c", ORPHANS, str(n)]
+        log("+ " + " ".join(cmd[:5]) + " ORPHANS " + str(n))
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            if p.stdout.readline().strip() != "ready":
+                p.kill()  # our own child, by pid
+                raise TestFailure(f"orphans: script did not start: {p.communicate()[1]}")
+            c.eq(ss_count(ns, "fin-wait-1", "dport", "= :9100"), n,
+                 "orphans: ss FIN-WAIT-1 (setup)")
+            c.eq(ss_count(ns, "established", "sport", "= :9100"), n,
+                 "orphans: ss accepted ESTAB (setup)")
+            c.check(ns.exec(["sysctl", "-n", "net.ipv4.tcp_max_orphans"], check=False)
+                    .returncode != 0, "orphans: tcp_max_orphans readable in a child namespace?")
+            rc, rep = doctor(args, ns, window="1s")
+            c.eq(ss_count(ns, "fin-wait-1", "dport", "= :9100"), n,
+                 "orphans: still FIN-WAIT-1 after the doctor")
+        finally:
+            if p.poll() is None:
+                try:
+                    p.stdin.close()
+                    p.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    p.kill()  # our own child, by pid
+                    p.wait()
+        c.eq((rc, rep["exit_code"], rep["status"]), (0, 0, "ok"), "orphans: status")
+        c.eq([(f["id"], f["severity"]) for f in rep["findings"]], [], "orphans: findings")
+        sk = {s["id"]: s["reason"] for s in rep["skipped"]}
+        c.check("orphans" in sk and "tcp_max_orphans" in sk["orphans"],
+                f"orphans: should be not checked (tcp_max_orphans unreadable): {rep['skipped']}")
+        c.check("orphans" not in rep["passed"], "orphans: listed as passed and skipped")
+
+
 def case_healthy(args, c):
     with netns("dr-ok") as ns:
         ns.tablegen(args.tablegen, ["--listen", "127.0.0.1,8084,backlog=4096",
@@ -198,7 +323,7 @@ def main():
     args = nstest.parse_args(__doc__)
     c = Checker()
     for case in (case_flags, case_accept_queue_overflow, case_syn_cookies, case_time_wait,
-                 case_close_wait, case_ports, case_healthy):
+                 case_close_wait, case_ports, case_syn_recv, case_orphans, case_healthy):
         log(case.__name__)
         case(args, c)
     c.finish()
