@@ -453,9 +453,10 @@ void check_orphans(Builder& b) {
   if (max && fill >= b.t_.orphan_fill) sev = std::max(sev, Severity::kWarning);
   if (sev == Severity::kOk) {
     if (!max) {
-      b.skip("orphans",
-             "net.ipv4.tcp_max_orphans is global: unreadable inside a network namespace (run "
-             "doctor on the host)");
+      b.skip("orphans", fmt::format("{} orphaned sockets in this namespace; "
+                                    "net.ipv4.tcp_max_orphans is global: unreadable inside a "
+                                    "network namespace (run doctor on the host)",
+                                    s.orphans_in_netns));
     }
     return;
   }

@@ -284,6 +284,8 @@ def case_orphans(args, c):
         c.check("orphans" in sk and "tcp_max_orphans" in sk["orphans"],
                 f"orphans: should be not checked (tcp_max_orphans unreadable): {rep['skipped']}")
         c.check("orphans" not in rep["passed"], "orphans: listed as passed and skipped")
+        c.check(sk.get("orphans", "").startswith("20 orphaned sockets in this namespace"),
+                f"orphans: the namespace's count (20) should be in the reason: {sk.get('orphans')}")
 
 
 def case_healthy(args, c):
