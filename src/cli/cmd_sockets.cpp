@@ -168,9 +168,9 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
   if (!words) return report(words.error());
   o.filter = std::move(*words);
   const uint8_t only_family = want_v4 && !want_v6 ? AF_INET : want_v6 && !want_v4 ? AF_INET6 : 0;
-  auto filter = ActiveFilter::make(FilterArgs{&o.filter, o.filter_file, only_family, want_tcp,
-                                              want_udp},
-                                   *so, names.ephemeral_range());
+  auto filter =
+      ActiveFilter::make(FilterArgs{&o.filter, o.filter_file, only_family, want_tcp, want_udp}, *so,
+                         names.ephemeral_range());
   if (!filter) return report(filter.error());
 
   model::StateMask mask = model::kMaskDefault;

@@ -28,8 +28,9 @@ Result<ActiveFilter> ActiveFilter::make(const FilterArgs& args, const source::So
   f.ctx_ = diag::MatchContext{ephemeral.first, ephemeral.second};
   f.live_ = src.kind == source::SourceKind::kAuto || src.kind == source::SourceKind::kNetlink;
   if (f.filter_.needs_netlink() && src.kind == source::SourceKind::kProc) {
-    return fail(Error::usage("fwmark, cgroup and dev filters need the netlink source: /proc "
-                             "does not show marks, cgroups or bound devices"));
+    return fail(
+        Error::usage("fwmark, cgroup and dev filters need the netlink source: /proc "
+                     "does not show marks, cgroups or bound devices"));
   }
   if (f.filter_.needs_cap_net_admin() && f.live_ && !diag::has_cap_net_admin()) {
     return fail(Error(ErrorKind::kPermission,

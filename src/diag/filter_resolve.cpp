@@ -13,48 +13,12 @@
 #include <string>
 
 #include "base/file.hpp"
+#include "base/mounts.hpp"
 #include "diag/filter.hpp"
 
 namespace tcpscope::diag {
 
 namespace {
-
-// Undoes the octal escapes (\040 for a space) of /proc/self/mounts fields.
-std::string unescape_mount_field(std::string_view s) {
-  std::string r;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto octal = [&](size_t k) { return s[k] >= '0' && s[k] <= '7'; };
-    if (s[i] == '\\' && i + 3 < s.size() && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
-      r.push_back(
-          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-      i += 3;
-    } else {
-      r.push_back(s[i]);
-    }
-  }
-  return r;
-}
-
-std::string cgroup2_mount() {
-  std::string buf;
-  if (read_file("/proc/self/mounts", buf)) {
-    std::string_view rest(buf);
-    while (!rest.empty()) {
-      const size_t nl = rest.find('\n');
-      std::string_view line = rest.substr(0, nl);
-      rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-      // device mountpoint fstype options dump pass
-      const size_t a = line.find(' ');
-      const size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
-      if (b == std::string_view::npos) continue;
-      const size_t c = line.find(' ', b + 1);
-      if (line.substr(b + 1, c == std::string_view::npos ? c : c - b - 1) == "cgroup2") {
-        return unescape_mount_field(line.substr(a + 1, b - a - 1));
-      }
-    }
-  }
-  return "/sys/fs/cgroup";
-}
 
 class SystemResolver final : public FilterResolver {
  public:
@@ -114,7 +78,7 @@ class SystemResolver final : public FilterResolver {
   // directory's inode, not the root cgroup (see docs/ss-differences.md). Here a path is always
   // relative to the cgroup2 mount; a path that starts with the mount point also works.
   Result<uint64_t> cgroup_id(std::string_view path) override {
-    const std::string mount = cgroup2_mount();
+    const std::string mount = find_cgroup2_mount();
     std::string rel(path);
     if (rel.starts_with(mount) && (rel.size() == mount.size() || rel[mount.size()] == '/')) {
       rel.erase(0, mount.size());

@@ -35,16 +35,26 @@ bool round_sure(double t, uint64_t& q) {
 // q / 10^decimals with a constant divisor per case (a multiply, not a hardware division).
 uint64_t div_pow10(uint64_t q, int decimals) {
   switch (decimals) {
-    case 0: return q;
-    case 1: return q / 10;
-    case 2: return q / 100;
-    case 3: return q / 1000;
-    case 4: return q / 10000;
-    case 5: return q / 100000;
-    case 6: return q / 1000000;
-    case 7: return q / 10000000;
-    case 8: return q / 100000000;
-    default: return q / 1000000000;
+    case 0:
+      return q;
+    case 1:
+      return q / 10;
+    case 2:
+      return q / 100;
+    case 3:
+      return q / 1000;
+    case 4:
+      return q / 10000;
+    case 5:
+      return q / 100000;
+    case 6:
+      return q / 1000000;
+    case 7:
+      return q / 10000000;
+    case 8:
+      return q / 100000000;
+    default:
+      return q / 1000000000;
   }
 }
 

@@ -72,7 +72,8 @@ TEST(RenderNumberFormat, KnownValues) {
 }
 
 TEST(RenderNumberFormat, MicrosecondsAsMillisecondsMatchPrintf) {
-  // Every value up to 1.05 s (past the point where rounding starts), then a sample of the whole u32 range (ss: %g of usec / 1000).
+  // Every value up to 1.05 s (past the point where rounding starts), then a sample of the whole u32
+  // range (ss: %g of usec / 1000).
   for (uint32_t us = 0; us <= 1050000; ++us) {
     const double v = static_cast<double>(us) / 1000;
     ASSERT_EQ(g(v), printf_g(v)) << us;
