@@ -13,12 +13,12 @@
 // --proc-fds adds the floor of `-p`: one walk of /proc/PID/fd for every process (getdents64 on
 // an O_DIRECTORY fd, then readlinkat(dirfd, "N") per entry, or fstatat(dirfd, "N") with `stat`)
 // counting socket descriptors; nothing is stored or matched. --no-dump skips the dump.
+#include <dirent.h>
+#include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,10 +32,10 @@
 
 namespace {
 
-const char* const kStateNames[] = {"UNKNOWN",   "ESTAB",     "SYN-SENT", "SYN-RECV",
-                                   "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "UNCONN",
-                                   "CLOSE-WAIT", "LAST-ACK",  "LISTEN",   "CLOSING",
-                                   "NEW-SYN-RECV", "BOUND-INACTIVE", "?14", "?15"};
+const char* const kStateNames[] = {"UNKNOWN",      "ESTAB",          "SYN-SENT",  "SYN-RECV",
+                                   "FIN-WAIT-1",   "FIN-WAIT-2",     "TIME-WAIT", "UNCONN",
+                                   "CLOSE-WAIT",   "LAST-ACK",       "LISTEN",    "CLOSING",
+                                   "NEW-SYN-RECV", "BOUND-INACTIVE", "?14",       "?15"};
 
 alignas(8) unsigned char g_buf[1 << 20];
 
@@ -84,8 +84,7 @@ long dump(int family, uint32_t states, uint8_t ext, size_t bufsize, uint64_t cou
       return -1;
     }
     size_t left = static_cast<size_t>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(g_buf); NLMSG_OK(h, left);
-         h = NLMSG_NEXT(h, left)) {
+    for (auto* h = reinterpret_cast<nlmsghdr*>(g_buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
       if (h->nlmsg_type == NLMSG_DONE) {
         close(fd);
         return records;
@@ -96,7 +95,8 @@ long dump(int family, uint32_t states, uint8_t ext, size_t bufsize, uint64_t cou
         close(fd);
         return -1;
       }
-      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg)))
+      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+          h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg)))
         continue;
       auto* m = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
       ++counts[m->idiag_state & 15];
@@ -162,9 +162,12 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
-    if (!strcmp(a, "--states") && v) states = static_cast<uint32_t>(strtoul(argv[++i], nullptr, 0));
-    else if (!strcmp(a, "--ext") && v) ext = static_cast<uint8_t>(strtoul(argv[++i], nullptr, 0));
-    else if (!strcmp(a, "--bufsize") && v) bufsize = strtoul(argv[++i], nullptr, 0);
+    if (!strcmp(a, "--states") && v)
+      states = static_cast<uint32_t>(strtoul(argv[++i], nullptr, 0));
+    else if (!strcmp(a, "--ext") && v)
+      ext = static_cast<uint8_t>(strtoul(argv[++i], nullptr, 0));
+    else if (!strcmp(a, "--bufsize") && v)
+      bufsize = strtoul(argv[++i], nullptr, 0);
     else if (!strcmp(a, "--family") && v) {
       ++i;
       v4 = !strcmp(v, "4") || !strcmp(v, "both");
@@ -172,11 +175,14 @@ int main(int argc, char** argv) {
     } else if (!strcmp(a, "--proc-fds") && v) {
       ++i;
       proc_mode = !strcmp(v, "stat") ? 2 : 1;
-    } else if (!strcmp(a, "--no-dump")) dump_table = false;
-    else if (!strcmp(a, "--quiet")) quiet = true;
+    } else if (!strcmp(a, "--no-dump"))
+      dump_table = false;
+    else if (!strcmp(a, "--quiet"))
+      quiet = true;
     else {
-      fprintf(stderr, "usage: floor [--states MASK] [--ext MASK] [--family 4|6|both] "
-                      "[--bufsize BYTES] [--quiet] [--proc-fds readlink|stat] [--no-dump]\n");
+      fprintf(stderr,
+              "usage: floor [--states MASK] [--ext MASK] [--family 4|6|both] "
+              "[--bufsize BYTES] [--quiet] [--proc-fds readlink|stat] [--no-dump]\n");
       return 2;
     }
   }

@@ -24,11 +24,13 @@ int main(int argc, char** argv) {
   bool keep_stderr = false;
   int i = 1;
   for (; i < argc; ++i) {
-    if (!strcmp(argv[i], "--keep-stderr")) keep_stderr = true;
+    if (!strcmp(argv[i], "--keep-stderr"))
+      keep_stderr = true;
     else if (!strcmp(argv[i], "--")) {
       ++i;
       break;
-    } else break;
+    } else
+      break;
   }
   if (i >= argc) {
     fprintf(stderr, "usage: runstat [--keep-stderr] -- COMMAND [ARGS...]\n");

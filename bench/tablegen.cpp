@@ -201,16 +201,15 @@ struct TwMaker {
     tick += 0.25;
     double d = tick - now_s();
     if (d > 0) {
-      timespec ts{static_cast<time_t>(d), static_cast<long>((d - static_cast<double>(
-                                                                   static_cast<time_t>(d))) *
-                                                              1e9)};
+      timespec ts{static_cast<time_t>(d),
+                  static_cast<long>((d - static_cast<double>(static_cast<time_t>(d))) * 1e9)};
       nanosleep(&ts, nullptr);
     }
     int per_slice = (count + kSlices - 1) / kSlices;
     for (int i = 0; i < per_slice; ++i) {
       if (!m.make(next)) {
-        if (++refresh_failed <= 5) fprintf(stderr, "tablegen: refresh #%d: %s\n", next,
-                                           strerror(errno));
+        if (++refresh_failed <= 5)
+          fprintf(stderr, "tablegen: refresh #%d: %s\n", next, strerror(errno));
       }
       next = (next + 1) % count;
     }
@@ -230,18 +229,24 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) die("%s needs a value", name);
       return strtol(argv[++i], nullptr, 10);
     };
-    if (!strcmp(argv[i], "--pairs")) pairs = num("--pairs");
-    else if (!strcmp(argv[i], "--v6-pairs")) v6_pairs = num("--v6-pairs");
-    else if (!strcmp(argv[i], "--timewait")) timewait = num("--timewait");
-    else if (!strcmp(argv[i], "--pairs-per-worker")) per_worker = num("--pairs-per-worker");
-    else if (!strcmp(argv[i], "--no-refresh")) refresh = false;
-    else die("unknown argument %s (see the header of bench/tablegen.cpp)", argv[i]);
+    if (!strcmp(argv[i], "--pairs"))
+      pairs = num("--pairs");
+    else if (!strcmp(argv[i], "--v6-pairs"))
+      v6_pairs = num("--v6-pairs");
+    else if (!strcmp(argv[i], "--timewait"))
+      timewait = num("--timewait");
+    else if (!strcmp(argv[i], "--pairs-per-worker"))
+      per_worker = num("--pairs-per-worker");
+    else if (!strcmp(argv[i], "--no-refresh"))
+      refresh = false;
+    else
+      die("unknown argument %s (see the header of bench/tablegen.cpp)", argv[i]);
   }
   if (pairs < 0 || v6_pairs < 0 || timewait < 0 || per_worker <= 0 || per_worker > 9990)
     die("bad sizes");
   if (timewait > 4 * kTwPortsPerAddr * 250L) die("--timewait too large");
 
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
