@@ -581,7 +581,8 @@ void check_close_wait(Builder& b) {
 }
 
 void check_rates(Builder& b) {
-  const auto& w = b.s_.counters;
+  const auto& s = b.s_;
+  const auto& w = s.counters;
   const auto& t = b.t_;
   {
     const double out = static_cast<double>(w.d(Counter::kOutSegs));
@@ -621,13 +622,28 @@ void check_rates(Builder& b) {
       for (Counter c : {Counter::kSynRetrans, Counter::kActiveOpens, Counter::kPassiveOpens}) {
         b.counter(f, c);
       }
+      // Server side: listeners holding half-open handshakes retransmit SYN-ACKs.
+      std::vector<const ListenerSample*> half_open;
+      for (const auto& ls : s.listeners) {
+        if (ls.info.syn_recv() > 0) half_open.push_back(&ls);
+      }
+      std::sort(half_open.begin(), half_open.end(), [](const auto* a, const auto* b2) {
+        return a->info.syn_recv() > b2->info.syn_recv();
+      });
+      if (half_open.size() > 5) half_open.resize(5);
+      for (const auto* l : half_open) {
+        f.evidence.push_back("  " + listener_line(*l));
+        f.listeners.push_back(listener_evidence(*l, s.tunables));
+      }
       f.metrics.push_back({"syn_retrans_ratio", ratio, "%"});
       f.explanation =
           "Handshakes are not answered: each SYN retransmission costs the client 1 s, then 2 s,\n"
           "4 s...; typical causes are a full listener queue, a firewall or an unreachable peer.";
       f.fix =
-          "If accept-queue-overflow or syn-queue-drops fire, fix those first; otherwise check the "
-          "peers being connected to (tcpscope sockets -tn state syn-sent) and firewalls.";
+          "If accept-queue-overflow or syn-queue-drops fire, fix those first. Listeners listed "
+          "above hold SYN-RECV handshakes whose final ACK has not arrived (SYN-ACKs are being "
+          "retransmitted: a firewall or loss on the way back, or a SYN flood); otherwise check "
+          "the peers being connected to (tcpscope sockets -tn state syn-sent) and firewalls.";
     }
   }
   {

@@ -227,6 +227,9 @@ def case_syn_recv(args, c):
             c.eq((metric(f, "TcpActiveOpens", "in window"),
                   metric(f, "TcpPassiveOpens", "in window")), (0, 0),
                  "syn-recv: no connection opened in the window")
+            # The finding names the listener holding the half-open handshakes.
+            c.eq([(l["address"], l["syn_recv"], l["accept_queue_limit"]) for l in f["listeners"]],
+                 [("127.0.0.1:8085", 50, 64)], "syn-recv: syn-retransmits names the listener")
         c.eq((rc, rep["exit_code"], rep["status"]), (1, 1, "warning"), "syn-recv: status")
         for fid in ("accept-queue-overflow", "accept-queue-saturated", "syn-cookies",
                     "syn-queue-drops"):
