@@ -16,6 +16,8 @@
 #include "cli/host_state.hpp"
 #include "model/census.hpp"
 #include "model/tcp_state.hpp"
+#include "render/address.hpp"
+#include "render/json.hpp"
 #include "source/name_cache.hpp"
 
 namespace tcpscope::cli {
@@ -24,12 +26,6 @@ namespace {
 
 using model::Census;
 using model::TcpState;
-
-void append_addr(fmt::memory_buffer& b, uint8_t family, const std::array<uint8_t, 16>& addr) {
-  char text[INET6_ADDRSTRLEN];
-  if (::inet_ntop(family, addr.data(), text, sizeof text) == nullptr) text[0] = '\0';
-  fmt::format_to(std::back_inserter(b), "{}", text);
-}
 
 template <typename T>
 void json_opt(fmt::memory_buffer& b, const std::optional<T>& v) {
@@ -53,7 +49,7 @@ void render_json(const Census& c, const HostState& h, const GlobalOptions& g,
   if (g.netns.empty()) {
     fmt::format_to(o, "null");
   } else {
-    fmt::format_to(o, "\"{}\"", json_escape(g.netns));
+    render::append_json_string(b, g.netns);
   }
   fmt::format_to(o, ",\n  \"source\": \"{}\",\n  \"tcp\": {{\n    \"states\": {{", source_name);
   bool first = true;
@@ -80,7 +76,7 @@ void render_json(const Census& c, const HostState& h, const GlobalOptions& g,
   for (const auto& l : c.listeners()) {
     fmt::format_to(o, "{}\n    {{\"family\": \"{}\", \"local_address\": \"", first ? "" : ",",
                    l.family == AF_INET6 ? "ipv6" : "ipv4");
-    append_addr(b, l.family, l.addr);
+    render::append_plain_address(b, l.family, l.addr);
     fmt::format_to(o, "\", \"local_port\": {}, \"v6only\": ", l.port);
     if (l.v6only == 2) {
       fmt::format_to(o, "null");
@@ -155,7 +151,7 @@ void render_text(const Census& c, const HostState& h, FILE* out) {
     for (const auto& l : c.listeners()) {
       addr.clear();
       if (l.family == AF_INET6) fmt::format_to(std::back_inserter(addr), "[");
-      append_addr(addr, l.family, l.addr);
+      render::append_plain_address(addr, l.family, l.addr);
       fmt::format_to(std::back_inserter(addr), "{}:{}", l.family == AF_INET6 ? "]" : "", l.port);
       fmt::format_to(o, "  {:>40} {:>7} {:>7} {:>6.0f}% {:>9} {:>8}{}\n",
                      std::string_view(addr.data(), addr.size()), l.accept_queue,

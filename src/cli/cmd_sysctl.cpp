@@ -12,6 +12,7 @@
 #include "model/counters.hpp"
 #include "model/tunable_catalog.hpp"
 #include "procfs/tunable_values.hpp"
+#include "render/json.hpp"
 
 namespace tcpscope::cli {
 
@@ -50,7 +51,7 @@ void json_value(fmt::memory_buffer& b, const TunableInfo& t, const TunableValue&
   if (!v.present) {
     fmt::format_to(o, "null");
   } else if (t.count == 0) {
-    fmt::format_to(o, "\"{}\"", json_escape(v.text));
+    render::append_json_string(b, v.text);
   } else if (t.count == 1) {
     fmt::format_to(o, "{}", v.ints[0]);
   } else {
@@ -79,7 +80,7 @@ void json_string_or_null(fmt::memory_buffer& b, std::string_view s) {
   if (s.empty()) {
     fmt::format_to(std::back_inserter(b), "null");
   } else {
-    fmt::format_to(std::back_inserter(b), "\"{}\"", json_escape(s));
+    render::append_json_string(b, s);
   }
 }
 
@@ -104,7 +105,9 @@ void render_json(const GlobalOptions& g, const std::vector<const TunableInfo*>& 
     fmt::format_to(o, ", \"scope\": \"{}\", \"available\": {}, \"unavailable_reason\": ",
                    model::scope_name(t.scope), v.present);
     json_string_or_null(b, v.present ? std::string_view() : unavailable_reason(t));
-    fmt::format_to(o, ", \"meaning\": \"{}\"}}", json_escape(t.meaning));
+    fmt::format_to(o, ", \"meaning\": ");
+    render::append_json_string(b, t.meaning);
+    b.push_back('}');
   }
   fmt::format_to(o, "{}]\n}}\n", shown.empty() ? "" : "\n  ");
 }

@@ -32,7 +32,6 @@ struct HostState {
 
 Result<HostState> read_host_state(const std::string& proc_root);
 
-std::string json_escape(std::string_view s);
 void append_sockstat_json(fmt::memory_buffer& b, const HostState& h);
 // ss -s's numbers, computed exactly as ss 6.1 does (including its use of host-wide alloc).
 void append_ss_summary_json(fmt::memory_buffer& b, const HostState& h);
