@@ -95,11 +95,14 @@ bool connect_to(Fds& fds, int family, const char* addr, uint16_t port, Prepare p
   return connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
 }
 
-// Collects the records of our own sockets (those with one of our listener ports).
+// Collects the records of our own sockets: one of our listener ports, and held by a descriptor.
+// The inode test keeps out TIME-WAIT and FIN-WAIT-2 leftovers of earlier runs (inode 0) whose
+// peer port happens to equal one of this run's ephemeral listener ports.
 class Collect final : public model::SocketVisitor {
  public:
   explicit Collect(const std::set<uint16_t>& ports) : ports_(ports) {}
   void on_socket(const model::SocketRecord& r) override {
+    if (r.inode == 0) return;
     if (ports_.count(r.sport) != 0 || ports_.count(r.dport) != 0) records.push_back(r);
   }
   std::set<uint64_t> cookies() const {
