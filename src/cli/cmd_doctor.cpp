@@ -25,15 +25,16 @@
 
 #include "base/file.hpp"
 #include "base/netns.hpp"
-#include "cli/census_dump.hpp"
 #include "cli/commands.hpp"
 #include "cli/host_state.hpp"
 #include "doctor/report_format.hpp"
 #include "doctor/rules.hpp"
+#include "doctor/snapshot_build.hpp"
 #include "doctor/tally.hpp"
 #include "doctor/thresholds.hpp"
 #include "model/census.hpp"
 #include "procfs/counter_sampler.hpp"
+#include "source/census_dump.hpp"
 
 namespace tcpscope::cli {
 
@@ -72,30 +73,6 @@ void sleep_until(int64_t deadline_ns) {
   timespec ts{static_cast<time_t>(deadline_ns / 1000000000),
               static_cast<long>(deadline_ns % 1000000000)};
   while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
-  }
-}
-
-void fill_counters(const procfs::CounterSampler& s, bool since_boot, doctor::CounterWindow& w) {
-  const auto& cur = s.current();
-  const auto& prev = s.previous();
-  w.seconds = s.deltas().elapsed_seconds();
-  w.has_totals = since_boot;
-  size_t hint = 0;
-  size_t prev_hint = 0;
-  for (size_t i = 0; i < doctor::kCounterCount; ++i) {
-    const auto name = doctor::counter_name(static_cast<doctor::Counter>(i));
-    auto at = cur.find(name, hint);
-    if (!at) continue;
-    hint = *at;
-    const uint64_t v = cur.value(*at);
-    uint64_t p = 0;
-    if (auto pat = prev.find(name, prev_hint)) {
-      prev_hint = *pat;
-      p = prev.value(*pat);
-    }
-    w.present[i] = true;
-    w.delta[i] = v >= p ? v - p : 0;  // a reset or wrap: no bogus delta
-    w.total[i] = v;
   }
 }
 
@@ -144,8 +121,8 @@ class Doctor {
     host1_ = std::move(*h);
     if (auto st = sampler_.sample(); !st) return st;
     model::Census listeners;
-    uint64_t dup = 0;
-    if (auto st = take_census(*src_, nullptr, listeners, dup, {true, false, false}); !st) {
+    model::DumpStats totals;
+    if (auto st = source::take_census(*src_, listeners, totals, {true, false, false}); !st) {
       return st;
     }
     baseline_ = listeners.listeners();
@@ -166,25 +143,18 @@ class Doctor {
     census_ = model::Census{};
     doctor::PressureTally tally(first, last);
     Tee tee(census_, tally);
-    uint64_t dup = 0;
-    if (auto st = take_census(*src_, nullptr, tee, dup, {true, true, false}); !st) {
+    model::DumpStats totals;
+    if (auto st = source::take_census(*src_, tee, totals, {true, true, false}); !st) {
       return fail(std::move(st.error()));
     }
     census_.sort_listeners();
 
     doctor::Snapshot s;
-    for (const auto& l : census_.listeners()) {
-      doctor::ListenerSample ls{l, std::nullopt};
-      for (const auto& b : baseline_) {
-        if (b.cookie == l.cookie && b.has_drops && l.has_drops) {
-          ls.drops_in_window = l.drops >= b.drops ? l.drops - b.drops : 0;
-        }
-      }
-      s.listeners.push_back(ls);
-    }
+    doctor::fill_listener_samples(census_.listeners(), baseline_, s.listeners);
     s.tcp = census_.tcp();
     s.orphans_in_netns = census_.orphans();
-    fill_counters(sampler_, o_.since_boot, s.counters);
+    doctor::fill_counter_window(sampler_.previous(), sampler_.current(),
+                                sampler_.deltas().elapsed_seconds(), o_.since_boot, s.counters);
     s.tunables = host2_.tunables;
     if (host2_.has_sockstat) s.sockstat = host2_.sockstat;
     s.time_wait_by_remote = tally.time_wait().top(10);

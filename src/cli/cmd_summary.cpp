@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <optional>
 
-#include "cli/census_dump.hpp"
 #include "cli/commands.hpp"
 #include "cli/filtering.hpp"
 #include "cli/host_state.hpp"
@@ -215,9 +214,10 @@ int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
   auto src = source::open_source(*so);
   if (!src) return report(src.error());
   Census census;
-  if (auto st = take_census(**src, &*filter, census, host->duplicates); !st) {
-    return report(st.error());
-  }
+  FilterRunner runner(*filter, **src);
+  model::DumpStats totals;
+  if (auto st = source::take_census(runner, census, totals); !st) return report(st.error());
+  host->duplicates += totals.duplicates;
   census.sort_listeners();
   if (opts.json) {
     render_json(census, *host, global, (*src)->name(), stdout);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/duration.hpp"
 #include "source/socket_source.hpp"
 
 namespace CLI {
@@ -97,9 +98,6 @@ int run_counters(const GlobalOptions& global, const CountersOptions& opts);
 int run_sysctl(const GlobalOptions& global, const SysctlOptions& opts);
 // Enters global.netns itself ("all": one report per namespace under /var/run/netns).
 int run_doctor(const GlobalOptions& global, const DoctorOptions& opts);
-
-// "1", "1s", "500ms", "1.5s", "2m" -> nanoseconds; nullopt when malformed, < 1 ms or > 24 h.
-std::optional<int64_t> parse_duration(const std::string& text);
 
 // "tcpscope: error: <what>" (+ "hint: ..." where useful) on stderr; returns the exit status.
 int report(const Error& e);

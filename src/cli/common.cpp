@@ -51,25 +51,6 @@ Result<std::vector<std::string>> filter_words(CLI::App* app) {
   return words;
 }
 
-// "1", "1s", "500ms", "1.5s", "2m" -> nanoseconds; nullopt when malformed or below 1 ms.
-std::optional<int64_t> parse_duration(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(text.c_str(), &end);
-  if (errno != 0 || end == text.c_str() || !std::isfinite(v) || v <= 0) return std::nullopt;
-  const std::string_view unit(end);
-  double scale = 0;
-  if (unit.empty() || unit == "s") scale = 1e9;
-  if (unit == "ms") scale = 1e6;
-  if (unit == "m" || unit == "min") scale = 60e9;
-  if (unit == "h") scale = 3600e9;
-  if (scale == 0) return std::nullopt;
-  const double ns = v * scale;
-  if (ns < 1e6 || ns > 86400e9) return std::nullopt;
-  return static_cast<int64_t>(ns);
-}
-
 int report(const Error& e) {
   std::fprintf(stderr, "tcpscope: error: %s\n", e.what().c_str());
   switch (e.kind()) {

@@ -9,6 +9,7 @@
 #include "base/result.hpp"
 #include "diag/filter.hpp"
 #include "model/dump.hpp"
+#include "source/census_dump.hpp"
 #include "source/socket_source.hpp"
 
 namespace tcpscope::cli {
@@ -44,6 +45,22 @@ class ActiveFilter {
   diag::MatchContext ctx_;
   bool live_ = true;  // a netlink source: the kernel evaluates the bytecode
   uint64_t proc_records_ = 0;
+};
+
+// Runs the census dumps through a filter (summary).
+class FilterRunner final : public source::CensusRunner {
+ public:
+  FilterRunner(ActiveFilter& filter, source::SocketSource& src) : filter_(filter), src_(src) {}
+  Result<model::DumpStats> run(const model::DumpRequest& req,
+                               model::SocketVisitor& visitor) override {
+    return filter_.dump(src_, req, visitor);
+  }
+  model::StateMask states() const override { return filter_.states().value_or(model::kMaskAll); }
+  bool full_decode() const override { return filter_.has_expression(); }
+
+ private:
+  ActiveFilter& filter_;
+  source::SocketSource& src_;
 };
 
 }  // namespace tcpscope::cli

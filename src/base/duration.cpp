@@ -1,0 +1,29 @@
+#include "base/duration.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+namespace tcpscope {
+
+std::optional<int64_t> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  const std::string copy(text);  // strtod needs a terminator
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(copy.c_str(), &end);
+  if (errno != 0 || end == copy.c_str() || !std::isfinite(v) || v <= 0) return std::nullopt;
+  const std::string_view unit(end);
+  double scale = 0;
+  if (unit.empty() || unit == "s") scale = 1e9;
+  if (unit == "ms") scale = 1e6;
+  if (unit == "m" || unit == "min") scale = 60e9;
+  if (unit == "h") scale = 3600e9;
+  if (scale == 0) return std::nullopt;
+  const double ns = v * scale;
+  if (ns < 1e6 || ns > 86400e9) return std::nullopt;
+  return static_cast<int64_t>(ns);
+}
+
+}  // namespace tcpscope
