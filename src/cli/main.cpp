@@ -1,10 +1,15 @@
 // tcpscope: see the TCP stack of a Linux host. Parses the command line and dispatches.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <iterator>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/netns.hpp"
 #include "cli/commands.hpp"
@@ -41,6 +46,34 @@ std::string_view first_command_word(int argc, char** argv) {
   return {};
 }
 
+// `tcpscope [--netns X] agent ARGS...` runs tcpscope-agent from the same directory with every
+// other argument, in order (its --netns takes the same values and more).
+int exec_agent(int argc, char** argv) {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : std::string(argv[0]);
+  dir = dir.substr(0, dir.find_last_of('/') + 1);
+  const std::string agent = dir + "tcpscope-agent";
+  std::vector<char*> args;
+  args.push_back(const_cast<char*>("tcpscope-agent"));
+  int word = 1;  // the command word, found as first_command_word() finds it
+  for (; word < argc; ++word) {
+    const std::string_view a(argv[word]);
+    if (a == "-N" || a == "--netns") {
+      ++word;
+    } else if (a.empty() || a[0] != '-') {
+      break;
+    }
+  }
+  for (int i = 1; i < argc; ++i) {
+    if (i != word) args.push_back(argv[i]);
+  }
+  args.push_back(nullptr);
+  ::execv(agent.c_str(), args.data());
+  std::fprintf(stderr, "tcpscope: error: cannot run %s: %s\n", agent.c_str(), std::strerror(errno));
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -58,12 +91,13 @@ int main(int argc, char** argv) {
   // Only the command being run is registered (each costs start-up time; `counters` is meant to
   // cost no more than nstat); all of them when there is none, for --help.
   const std::string_view word = first_command_word(argc, argv);
+  if (word == "agent") return exec_agent(argc, argv);
   static constexpr std::string_view kCommands[] = {"sockets", "summary", "counters", "sysctl",
                                                    "doctor"};
   if (!word.empty() && std::ranges::find(kCommands, word) == std::end(kCommands)) {
     std::fprintf(stderr,
                  "tcpscope: error: unknown command \"%.*s\" (commands: sockets, summary, "
-                 "counters, sysctl, doctor)\n",
+                 "counters, sysctl, doctor, agent)\n",
                  static_cast<int>(word.size()), word.data());
     return 2;
   }
@@ -78,6 +112,9 @@ int main(int argc, char** argv) {
   if (wanted("counters")) cli::add_counters_command(app, counters);
   if (wanted("sysctl")) cli::add_sysctl_command(app, sysctl);
   if (wanted("doctor")) cli::add_doctor_command(app, doctor);
+  if (word.empty()) {  // listed in --help; the command itself is tcpscope-agent (exec_agent)
+    app.add_subcommand("agent", "the daemon: TCP health to statsd, Prometheus and JSON lines");
+  }
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,428 @@
+#include "agent/agent.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/collector.hpp"
+#include "agent/http_endpoint.hpp"
+#include "agent/log.hpp"
+#include "agent/metric_catalog.hpp"
+#include "agent/sinks.hpp"
+#include "base/file.hpp"
+#include "base/unique_fd.hpp"
+#include "procfs/counter_sampler.hpp"
+#include "render/metrics.hpp"
+
+namespace tcpscope::agent {
+
+namespace {
+
+constexpr std::string_view kOwnLabel = "host";
+
+struct Target {
+  std::string label;
+  std::string path;  // "" = the agent's own namespace
+};
+
+void list_dir(const char* dir, std::string_view label_prefix, std::vector<Target>& out) {
+  DIR* d = ::opendir(dir);
+  if (d == nullptr) return;  // absent is normal (no named namespaces, no docker)
+  while (const dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    out.push_back({std::string(label_prefix) + e->d_name, std::string(dir) + "/" + e->d_name});
+  }
+  ::closedir(d);
+}
+
+std::vector<Target> resolve_targets(const std::vector<std::string>& spec) {
+  std::vector<Target> out;
+  if (spec.empty()) {
+    out.push_back({std::string(kOwnLabel), ""});
+    return out;
+  }
+  for (const auto& s : spec) {
+    if (s == "all") {
+      out.push_back({std::string(kOwnLabel), ""});
+      list_dir("/var/run/netns", "", out);
+      list_dir("/var/run/docker/netns", "docker/", out);
+    } else if (s == kOwnLabel) {
+      out.push_back({std::string(kOwnLabel), ""});
+    } else if (s.find('/') != std::string::npos) {
+      out.push_back({s, s});
+    } else {
+      out.push_back({s, "/var/run/netns/" + s});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Target& a, const Target& b) { return a.label < b.label; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Target& a, const Target& b) { return a.label == b.label; }),
+            out.end());
+  return out;
+}
+
+std::optional<uint64_t> identity_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.empty() ? "/proc/self/ns/net" : path.c_str(), &st) < 0) return std::nullopt;
+  return (static_cast<uint64_t>(st.st_dev) << 32) ^ st.st_ino;
+}
+
+int64_t unix_ms_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+std::string describe(const AgentConfig& c) {
+  auto secs = [](int64_t ns) { return fmt::format("{:g}s", static_cast<double>(ns) / 1e9); };
+  std::string netns = c.netns.empty() ? std::string(kOwnLabel) : "";
+  for (const auto& n : c.netns) netns += (netns.empty() ? "" : ",") + n;
+  return fmt::format(
+      "interval {}, listener interval {}, netns {}, statsd {}, prometheus {}, jsonl {}",
+      secs(c.interval_ns), secs(c.listener_interval_ns), netns,
+      c.statsd ? format_endpoint(*c.statsd) : "off",
+      c.prometheus ? format_endpoint(*c.prometheus) : "off", c.jsonl.empty() ? "off" : c.jsonl);
+}
+
+class Agent {
+ public:
+  Agent(const AgentFlags& flags, AgentConfig cfg, RunOptions opts)
+      : flags_(flags), cfg_(std::move(cfg)), opts_(opts), ids_(set_) {}
+
+  Status start() {
+    const int own = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (own < 0) return fail(Error::from_errno("open /proc/self/ns/net", errno));
+    origin_ = UniqueFd::adopt(own);
+    if (cfg_.prometheus) {
+      auto ep = MetricsEndpoint::start(*cfg_.prometheus);
+      if (!ep) return fail(std::move(ep.error()));
+      http_ = std::move(*ep);
+    }
+    if (auto st = open_jsonl(); !st) return st;
+    open_statsd();
+    sfd_ = make_signalfd();
+    if (!sfd_) return fail(Error::from_errno("signalfd", errno));
+    return {};
+  }
+
+  int run() {
+    UniqueFd tfd = UniqueFd::adopt(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
+    UniqueFd ep = UniqueFd::adopt(::epoll_create1(EPOLL_CLOEXEC));
+    if (!tfd || !ep) {
+      log(LogLevel::kError, fmt::format("timerfd/epoll: {}", std::strerror(errno)));
+      return 1;
+    }
+    for (int fd : {tfd.get(), sfd_.get()}) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.fd = fd;
+      ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev);
+    }
+    arm(tfd.get());
+    log(LogLevel::kInfo, "started: " + describe(cfg_));
+    int status = 0;
+    for (;;) {
+      epoll_event evs[2];
+      const int n = ::epoll_wait(ep.get(), evs, 2, -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        log(LogLevel::kError, fmt::format("epoll_wait: {}", std::strerror(errno)));
+        return 1;
+      }
+      bool stop = false;
+      bool reload = false;
+      bool tick = false;
+      for (int i = 0; i < n; ++i) {
+        if (evs[i].data.fd == sfd_.get()) {
+          signalfd_siginfo si{};
+          while (::read(sfd_.get(), &si, sizeof si) == sizeof si) {
+            if (si.ssi_signo == SIGHUP) reload = true;
+            if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) stop = true;
+          }
+        } else if (evs[i].data.fd == tfd.get()) {
+          uint64_t expirations = 0;
+          if (::read(tfd.get(), &expirations, sizeof expirations) == sizeof expirations) {
+            tick = expirations > 0;
+            advance(expirations);
+          }
+        }
+      }
+      if (reload) {
+        if (this->reload()) arm(tfd.get());
+      }
+      if (tick && !stop) {
+        const bool full = pending_full_ || !started_;
+        pending_full_ = false;
+        const bool ok = run_tick(full ? TickKind::kFull : TickKind::kListener);
+        if (opts_.once && full) {
+          if (++full_ticks_ >= 2) {
+            status = ok ? 0 : 1;
+            stop = true;
+          }
+        }
+        started_ = true;
+      }
+      if (stop) break;
+    }
+    log(LogLevel::kInfo, "stopping");
+    return status;
+  }
+
+ private:
+  static UniqueFd make_signalfd() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    return UniqueFd::adopt(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  }
+
+  // Ticks every listener interval from now on; the first one at once.
+  void arm(int tfd) {
+    itimerspec its{};
+    its.it_value.tv_nsec = 1;
+    its.it_interval.tv_sec = static_cast<time_t>(cfg_.listener_interval_ns / 1'000'000'000);
+    its.it_interval.tv_nsec = static_cast<long>(cfg_.listener_interval_ns % 1'000'000'000);
+    ::timerfd_settime(tfd, 0, &its, nullptr);
+    tick_no_ = -1;
+    pending_full_ = true;
+  }
+
+  // Moves the tick counter over `expirations` ticks: the last one runs, the others were missed
+  // (a collection overran); a full tick among them makes the one that runs full.
+  void advance(uint64_t expirations) {
+    const int64_t k = cfg_.ticks_per_full();
+    for (uint64_t i = 0; i < expirations; ++i) {
+      ++tick_no_;
+      if (tick_no_ % k == 0) pending_full_ = true;
+    }
+    if (expirations > 1) ticks_skipped_ += expirations - 1;
+  }
+
+  Status open_jsonl() {
+    jsonl_.reset();
+    if (cfg_.jsonl.empty()) return {};
+    auto j = JsonlSink::open(cfg_.jsonl);
+    if (!j) return fail(std::move(j.error()));
+    jsonl_ = std::make_unique<JsonlSink>(std::move(*j));
+    return {};
+  }
+
+  void open_statsd() {
+    if (statsd_) {  // its counts live on in the self-metrics, which must never go backwards
+      statsd_errors_total_ += statsd_->errors() + statsd_->lines_too_long();
+      statsd_sent_total_ += statsd_->packets_sent();
+      statsd_dropped_total_ += statsd_->packets_dropped();
+    }
+    statsd_.reset();
+    if (!cfg_.statsd) return;
+    render::StatsdStyle style{cfg_.prefix, cfg_.statsd_tags};
+    statsd_ = std::make_unique<StatsdSink>(*cfg_.statsd, cfg_.statsd_mtu, style);
+  }
+
+  // Returns true when the timer must be re-armed (the intervals changed).
+  bool reload() {
+    auto c = load_config(flags_);
+    if (!c) {
+      ++config_errors_;
+      log(LogLevel::kError, "reload: " + c.error().what() + " (keeping the running configuration)");
+      return false;
+    }
+    AgentConfig next = std::move(*c);
+    const bool rearm = next.interval_ns != cfg_.interval_ns ||
+                       next.listener_interval_ns != cfg_.listener_interval_ns;
+    if (next.prometheus != cfg_.prometheus) {
+      log(LogLevel::kWarn, "reload: a new prometheus.listen takes a restart; still serving on " +
+                               (cfg_.prometheus ? format_endpoint(*cfg_.prometheus) : "nothing"));
+      next.prometheus = cfg_.prometheus;
+    }
+    const bool statsd_changed = next.statsd != cfg_.statsd || next.statsd_mtu != cfg_.statsd_mtu ||
+                                next.prefix != cfg_.prefix || next.statsd_tags != cfg_.statsd_tags;
+    cfg_ = std::move(next);
+    set_log_level(cfg_.log_level);
+    if (statsd_changed) open_statsd();
+    if (auto st = open_jsonl(); !st) {  // reopened in any case: log rotation
+      ++jsonl_errors_;
+      log(LogLevel::kError, "reload: " + st.error().what());
+    }
+    log(LogLevel::kInfo, "reloaded: " + describe(cfg_));
+    return rearm;
+  }
+
+  void sync_namespaces() {
+    const auto targets = resolve_targets(cfg_.netns);
+    std::vector<std::unique_ptr<NamespaceCollector>> next;
+    for (const auto& t : targets) {
+      const auto id = identity_of(t.path);
+      auto it = std::find_if(collectors_.begin(), collectors_.end(),
+                             [&](const auto& c) { return c && c->label() == t.label; });
+      if (!id) {
+        // Gone (or not there yet): an explicitly named one is an error worth counting.
+        if (t.path != "" &&
+            std::find(cfg_.netns.begin(), cfg_.netns.end(), "all") == cfg_.netns.end()) {
+          ++netns_errors_;
+          netns_log_.log(LogLevel::kWarn, "network namespace " + t.label + " (" + t.path +
+                                              "): " + std::strerror(errno));
+        }
+        continue;
+      }
+      if (it != collectors_.end() && (*it)->identity() == *id && (*it)->path() == t.path) {
+        next.push_back(std::move(*it));
+        continue;
+      }
+      auto c = NamespaceCollector::open(t.label, t.path, origin_.get());
+      if (!c) {
+        ++netns_errors_;
+        netns_log_.log(LogLevel::kWarn, c.error().what());
+        continue;
+      }
+      log(LogLevel::kInfo,
+          "following network namespace " + t.label + (t.path.empty() ? "" : " (" + t.path + ")"));
+      next.push_back(std::move(*c));
+    }
+    for (const auto& c : collectors_) {
+      if (c) log(LogLevel::kInfo, "no longer following network namespace " + c->label());
+    }
+    collectors_ = std::move(next);
+  }
+
+  bool run_tick(TickKind kind) {
+    sync_namespaces();
+    bool ok = !collectors_.empty();
+    for (auto& c : collectors_) {
+      // A namespace never collected in full gets a full collection whatever the tick.
+      const TickKind k = c->has_data() ? kind : TickKind::kFull;
+      if (auto st = c->collect(k, cfg_); !st) {
+        ok = false;
+        collect_log_.log(LogLevel::kWarn, "collect " + c->label() + ": " + st.error().what());
+      }
+    }
+    set_.clear();
+    for (auto& c : collectors_) c->emit(cfg_, ids_, set_);
+    emit_self();
+    if (opts_.once && full_ticks_ == 0 && kind == TickKind::kFull) {
+      // --once: this first reading is only the baseline of the counters' changes.
+      if (statsd_) statsd_->emit(set_, false);
+      return ok;
+    }
+    if (statsd_) statsd_->emit(set_);
+    if (jsonl_) jsonl_->emit(set_, tick_kind_name(kind), unix_ms_now());
+    if (http_) {
+      prom_.clear();
+      render::append_prometheus(prom_, set_);
+      http_->publish(std::make_shared<const std::string>(prom_.data(), prom_.size()));
+    }
+    return ok;
+  }
+
+  void emit_self() {
+    auto u = [](uint64_t v) { return static_cast<double>(v); };
+    uint64_t http_errors = 0;
+    if (http_) {
+      const auto& by_code = http_->stats().by_code;
+      for (size_t code = 0; code < by_code.size(); ++code) {
+        const uint64_t n = by_code[code].load(std::memory_order_relaxed);
+        if (n == 0) continue;
+        if (code >= 400 || code == 0) http_errors += n;
+        const std::string text = std::to_string(code);
+        set_.add(ids_[Metric::kHttpRequests], {{"code", text}}, u(n));
+      }
+    }
+    const uint64_t statsd_errors = statsd_ ? statsd_->errors() + statsd_->lines_too_long() : 0;
+    set_.add(ids_[Metric::kErrors], {{"kind", "statsd"}}, u(statsd_errors_total_ + statsd_errors));
+    set_.add(ids_[Metric::kErrors], {{"kind", "http"}}, u(http_errors));
+    set_.add(ids_[Metric::kErrors], {{"kind", "jsonl"}},
+             u(jsonl_errors_ + (jsonl_ ? jsonl_->errors() : 0)));
+    set_.add(ids_[Metric::kErrors], {{"kind", "config"}}, u(config_errors_));
+    set_.add(ids_[Metric::kErrors], {{"kind", "netns"}}, u(netns_errors_));
+    if (statsd_ || statsd_sent_total_ + statsd_dropped_total_ > 0) {
+      set_.add(ids_[Metric::kStatsdPackets], {{"result", "sent"}},
+               u(statsd_sent_total_ + (statsd_ ? statsd_->packets_sent() : 0)));
+      set_.add(ids_[Metric::kStatsdPackets], {{"result", "dropped"}},
+               u(statsd_dropped_total_ + (statsd_ ? statsd_->packets_dropped() : 0)));
+    }
+    set_.add(ids_[Metric::kTicksSkipped], {}, u(ticks_skipped_));
+    set_.add(ids_[Metric::kNamespaces], {}, u(collectors_.size()));
+    if (read_file("/proc/self/statm", statm_)) {
+      unsigned long size = 0;
+      unsigned long resident = 0;
+      if (std::sscanf(statm_.c_str(), "%lu %lu", &size, &resident) == 2) {
+        set_.add(ids_[Metric::kResidentMemory], {},
+                 static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)));
+      }
+    }
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                       static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    set_.add(ids_[Metric::kCpuSeconds], {}, cpu);
+  }
+
+  const AgentFlags& flags_;
+  AgentConfig cfg_;
+  RunOptions opts_;
+  model::MetricSet set_;
+  MetricIds ids_;
+  UniqueFd origin_;
+  UniqueFd sfd_;
+  std::unique_ptr<MetricsEndpoint> http_;
+  std::unique_ptr<StatsdSink> statsd_;
+  std::unique_ptr<JsonlSink> jsonl_;
+  std::vector<std::unique_ptr<NamespaceCollector>> collectors_;
+  fmt::memory_buffer prom_;
+  std::string statm_;
+  int64_t tick_no_ = -1;
+  bool pending_full_ = true;
+  bool started_ = false;
+  uint64_t full_ticks_ = 0;
+  uint64_t ticks_skipped_ = 0;
+  uint64_t config_errors_ = 0;
+  uint64_t jsonl_errors_ = 0;
+  uint64_t netns_errors_ = 0;
+  uint64_t statsd_errors_total_ = 0;
+  uint64_t statsd_sent_total_ = 0;
+  uint64_t statsd_dropped_total_ = 0;
+  RateLimited netns_log_;
+  RateLimited collect_log_;
+};
+
+}  // namespace
+
+void block_agent_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // A statsd server or log reader that goes away must not kill the agent.
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+int run_agent(const AgentFlags& flags, AgentConfig config, RunOptions options) {
+  set_log_level(config.log_level);
+  Agent agent(flags, std::move(config), options);
+  if (auto st = agent.start(); !st) {
+    std::fprintf(stderr, "tcpscope: error: %s\n", st.error().what().c_str());
+    return 1;
+  }
+  return agent.run();
+}
+
+}  // namespace tcpscope::agent

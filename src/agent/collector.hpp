@@ -1,0 +1,129 @@
+// One network namespace, collected tick after tick.
+//
+// A collector owns an fd of its namespace file (so the namespace stays valid while a collection
+// runs even if `ip netns del` removes its name), its netlink source and counter files (opened
+// inside the namespace on first use, kept open), and what the last collections saw. collect()
+// enters the namespace (setns on the calling thread), reads, and returns to the agent's own
+// namespace before it returns, whatever happened; emit() writes the namespace's samples.
+//
+//   full tick:      listeners (with drops) + every other TCP state + UDP at header level,
+//                   counters, tunables, sockstat, then the doctor's rules over the window since
+//                   the previous full tick;
+//   listener tick:  listeners only (the kernel skips the established hash), counters, tunables.
+//
+// Allocation: the census, tally and samples are refilled in place; a steady namespace with a
+// steady set of listeners allocates nothing per socket and little per tick.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/config.hpp"
+#include "agent/metric_catalog.hpp"
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+#include "model/census.hpp"
+#include "model/counters.hpp"
+#include "model/metric_set.hpp"
+#include "procfs/counter_sampler.hpp"
+#include "procfs/sockstat.hpp"
+#include "procfs/sysctl.hpp"
+#include "source/socket_source.hpp"
+
+namespace tcpscope::agent {
+
+enum class TickKind : uint8_t { kFull = 0, kListener = 1 };
+std::string_view tick_kind_name(TickKind k);
+
+enum class NsError : uint8_t { kDump, kNetns, kCounters, kTunables, kCount };
+
+class NamespaceCollector {
+ public:
+  // `path` empty: the agent's own namespace. `origin`: an fd of the agent's own namespace, to
+  // return to after collecting elsewhere (not owned; kept open by the agent).
+  static Result<std::unique_ptr<NamespaceCollector>> open(std::string label, std::string path,
+                                                          int origin_fd);
+
+  const std::string& label() const { return label_; }
+  const std::string& path() const { return path_; }
+  // The namespace's identity (device and inode of its nsfs file).
+  uint64_t identity() const { return identity_; }
+
+  // Collects; on error the namespace's samples are left out of emit() until a collection works.
+  Status collect(TickKind kind, const AgentConfig& cfg);
+  void emit(const AgentConfig& cfg, const MetricIds& ids, model::MetricSet& out);
+
+  // True after the first successful full collection.
+  bool has_data() const { return has_full_ && healthy_; }
+
+ private:
+  NamespaceCollector(std::string label, std::string path, UniqueFd ns, uint64_t identity,
+                     int origin_fd);
+  Status collect_inside(TickKind kind, const AgentConfig& cfg);
+  Status read_listeners(TickKind kind, const AgentConfig& cfg);
+  void build_rows(TickKind kind);
+  void count_error(NsError e) { ++errors_[static_cast<size_t>(e)]; }
+
+  struct ListenerRow {
+    std::string label;
+    uint64_t cookie = 0;
+    uint16_t port = 0;
+    uint64_t queue = 0;
+    uint64_t limit = 0;
+    uint64_t peak = 0;
+    uint64_t syn_recv = 0;
+    uint64_t drops = 0;
+    bool has_drops = false;
+  };
+
+  std::string label_;
+  std::string path_;
+  UniqueFd ns_;
+  uint64_t identity_ = 0;
+  int origin_fd_ = -1;
+
+  std::unique_ptr<source::SocketSource> src_;
+  procfs::CounterSampler sampler_{"/proc"};
+  std::string buffer_;
+  procfs::Tunables tunables_;
+  std::optional<procfs::SockStat> sockstat_;
+
+  model::Census census_;  // last full collection
+  bool has_full_ = false;
+  bool healthy_ = false;
+  std::vector<model::ListenerInfo> latest_listeners_;
+  std::vector<ListenerRow> rows_;                        // newest listener reading, merged by label
+  std::vector<std::pair<uint64_t, uint64_t>> peaks_;     // cookie -> largest queue since full
+  std::vector<std::pair<uint64_t, uint64_t>> syn_recv_;  // cookie -> SYN-RECV (last full)
+  uint64_t listener_count_ = 0;
+
+  // The doctor's window: counters and listeners at the previous full tick.
+  model::CounterSnapshot doctor_counters_;
+  std::vector<model::ListenerInfo> doctor_listeners_;
+  bool has_doctor_baseline_ = false;
+  std::vector<std::pair<std::string_view, int>> findings_;  // check id -> severity
+
+  // Counter name -> family index in the set it was emitted to (-1: not exported).
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>> counter_families_;
+  const model::MetricSet* families_of_ = nullptr;
+  std::vector<std::string> counter_patterns_;
+
+  std::array<double, 2> duration_s_{};
+  std::array<uint64_t, 2> collections_{};
+  std::array<uint64_t, static_cast<size_t>(NsError::kCount)> errors_{};
+  uint64_t sockets_seen_ = 0;
+  uint64_t duplicates_ = 0;
+  uint64_t restarts_ = 0;
+};
+
+}  // namespace tcpscope::agent

@@ -1,0 +1,372 @@
+#include "agent/config.hpp"
+
+// toml++ header-only and without exceptions, in this file only: errors come back as values
+// (style: third-party parsers in no-throw modes), and no shared library is needed.
+#define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
+#include <charconv>
+
+#include "base/duration.hpp"
+#include "base/file.hpp"
+
+namespace tcpscope::agent {
+
+namespace {
+
+constexpr std::string_view kNone = "none";
+
+std::string where(std::string_view origin, const toml::node& n) {
+  const auto& src = n.source();
+  return std::string(origin) + ":" + std::to_string(src.begin.line);
+}
+
+Status set_interval(std::string_view key, std::string_view text, int64_t& out) {
+  auto d = parse_duration(text);
+  if (!d || *d < 1'000'000'000) {
+    return fail(Error::usage(std::string(key) + " \"" + std::string(text) +
+                             "\" is not a duration between 1s and 24h (e.g. 10s, 1m)"));
+  }
+  out = *d;
+  return {};
+}
+
+Status set_statsd(std::string_view key, std::string_view text, AgentConfig& c) {
+  if (text.empty() || text == kNone) {
+    c.statsd.reset();
+    return {};
+  }
+  auto e = parse_endpoint(text, "127.0.0.1");
+  if (!e) return fail(std::move(e.error()).context(key));
+  c.statsd = *e;
+  return {};
+}
+
+Status set_prometheus(std::string_view key, std::string_view text, AgentConfig& c) {
+  if (text.empty() || text == kNone) {
+    c.prometheus.reset();
+    return {};
+  }
+  auto e = parse_endpoint(text, "127.0.0.1");
+  if (!e) return fail(std::move(e.error()).context(key));
+  c.prometheus = *e;
+  return {};
+}
+
+Status set_mtu(std::string_view key, int64_t v, AgentConfig& c) {
+  if (v < 64 || v > 65507) {
+    return fail(Error::usage(std::string(key) + " " + std::to_string(v) +
+                             " is out of range (64 to 65507 bytes)"));
+  }
+  c.statsd_mtu = static_cast<uint32_t>(v);
+  return {};
+}
+
+Status set_max_listeners(std::string_view key, int64_t v, AgentConfig& c) {
+  if (v < 0 || v > 1'000'000) {
+    return fail(Error::usage(std::string(key) + " " + std::to_string(v) +
+                             " is out of range (0 to 1000000)"));
+  }
+  c.max_listeners = static_cast<uint32_t>(v);
+  return {};
+}
+
+Status set_level(std::string_view key, std::string_view text, AgentConfig& c) {
+  auto l = parse_log_level(text);
+  if (!l) {
+    return fail(Error::usage(std::string(key) + " \"" + std::string(text) +
+                             "\" is not one of debug, info, warn, error"));
+  }
+  c.log_level = *l;
+  return {};
+}
+
+Status check_prefix(std::string_view key, std::string_view p) {
+  for (char ch : p) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.';
+    if (!ok) {
+      return fail(Error::usage(std::string(key) + " \"" + std::string(p) +
+                               "\" may hold only letters, digits, '_', '-' and '.'"));
+    }
+  }
+  return {};
+}
+
+// Typed access with errors that name the key and the line.
+class Table {
+ public:
+  Table(const toml::table& t, std::string_view origin, std::string prefix)
+      : t_(t), origin_(origin), prefix_(std::move(prefix)) {}
+
+  Status check_keys(std::initializer_list<std::string_view> known) const {
+    for (const auto& [k, v] : t_) {
+      bool ok = false;
+      for (auto n : known) ok = ok || k.str() == n;
+      if (!ok) {
+        return fail(Error::usage(where(origin_, v) + ": unknown key \"" + prefix_ +
+                                 std::string(k.str()) + "\""));
+      }
+    }
+    return {};
+  }
+
+  Result<std::optional<std::string>> string(std::string_view key) const {
+    const toml::node* n = t_.get(key);
+    if (!n) return std::optional<std::string>{};
+    if (auto s = n->value<std::string>()) return std::optional<std::string>(*s);
+    return fail(type_error(*n, key, "a string"));
+  }
+  Result<std::optional<int64_t>> integer(std::string_view key) const {
+    const toml::node* n = t_.get(key);
+    if (!n) return std::optional<int64_t>{};
+    if (n->is_integer()) return std::optional<int64_t>(n->as_integer()->get());
+    return fail(type_error(*n, key, "an integer"));
+  }
+  Result<std::optional<bool>> boolean(std::string_view key) const {
+    const toml::node* n = t_.get(key);
+    if (!n) return std::optional<bool>{};
+    if (n->is_boolean()) return std::optional<bool>(n->as_boolean()->get());
+    return fail(type_error(*n, key, "true or false"));
+  }
+  Result<std::optional<std::vector<std::string>>> strings(std::string_view key) const {
+    const toml::node* n = t_.get(key);
+    if (!n) return std::optional<std::vector<std::string>>{};
+    const toml::array* a = n->as_array();
+    if (!a) return fail(type_error(*n, key, "an array of strings"));
+    std::vector<std::string> out;
+    for (const auto& e : *a) {
+      auto s = e.value<std::string>();
+      if (!s) return fail(type_error(e, key, "an array of strings"));
+      out.push_back(*s);
+    }
+    return std::optional<std::vector<std::string>>(std::move(out));
+  }
+  const toml::table* sub(std::string_view key, Status& st) const {
+    const toml::node* n = t_.get(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) {
+      st = fail(type_error(*n, key, "a table"));
+      return nullptr;
+    }
+    return n->as_table();
+  }
+  std::string name(std::string_view key) const { return prefix_ + std::string(key); }
+  std::string at(std::string_view key) const {
+    const toml::node* n = t_.get(key);
+    return n ? where(origin_, *n) + ": " : std::string(origin_) + ": ";
+  }
+
+ private:
+  Error type_error(const toml::node& n, std::string_view key, std::string_view want) const {
+    return Error::usage(where(origin_, n) + ": " + prefix_ + std::string(key) + " must be " +
+                        std::string(want));
+  }
+  const toml::table& t_;
+  std::string_view origin_;
+  std::string prefix_;
+};
+
+// Applies `st` with the file position prepended.
+Status at(const Table& t, std::string_view key, Status st) {
+  if (!st) return fail(Error::usage(t.at(key) + st.error().message()));
+  return {};
+}
+
+// Returns the error of a Status from any function returning a Result.
+#define TRY(expr)                                                     \
+  do {                                                                \
+    if (auto st_ = (expr); !st_) return fail(std::move(st_.error())); \
+  } while (0)
+
+template <typename T>
+Status get(Result<std::optional<T>> r, std::optional<T>& out) {
+  if (!r) return fail(std::move(r.error()));
+  out = std::move(*r);
+  return {};
+}
+
+}  // namespace
+
+Result<Endpoint> parse_endpoint(std::string_view text, std::string_view default_host) {
+  Endpoint e;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return fail(Error::usage("\"" + std::string(text) + "\" is not [ADDRESS]:PORT"));
+    }
+    e.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else if (const size_t colon = text.rfind(':'); colon != std::string_view::npos) {
+    e.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+    if (e.host.find(':') != std::string::npos) {
+      return fail(Error::usage("\"" + std::string(text) +
+                               "\": write an IPv6 address in brackets, [::1]:PORT"));
+    }
+  } else if (!default_host.empty()) {
+    e.host = std::string(default_host);
+    port_text = text;
+  } else {
+    return fail(Error::usage("\"" + std::string(text) + "\" is not HOST:PORT"));
+  }
+  unsigned port = 0;
+  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535 ||
+      e.host.empty()) {
+    return fail(Error::usage("\"" + std::string(text) + "\" is not HOST:PORT (port 1 to 65535)"));
+  }
+  e.port = static_cast<uint16_t>(port);
+  return e;
+}
+
+std::string format_endpoint(const Endpoint& e) {
+  if (e.host.find(':') != std::string::npos) {
+    return "[" + e.host + "]:" + std::to_string(e.port);
+  }
+  return e.host + ":" + std::to_string(e.port);
+}
+
+Status parse_config_toml(std::string_view content, std::string_view origin, AgentConfig& c) {
+  toml::parse_result parsed = toml::parse(content, origin);
+  if (!parsed) {
+    const auto& err = parsed.error();
+    return fail(Error::usage(std::string(origin) + ":" + std::to_string(err.source().begin.line) +
+                             ": " + std::string(err.description())));
+  }
+  const toml::table& root = parsed.table();
+  Table t(root, origin, "");
+  TRY(t.check_keys({"interval", "listener_interval", "netns", "max_listeners", "counters",
+                    "log_level", "statsd", "prometheus", "jsonl", "doctor"}));
+  std::optional<std::string> s;
+  std::optional<int64_t> i;
+  std::optional<std::vector<std::string>> v;
+  bool listener_given = false;
+  TRY(get(t.string("interval"), s));
+  if (s) TRY(at(t, "interval", set_interval("interval", *s, c.interval_ns)));
+  TRY(get(t.string("listener_interval"), s));
+  if (s) {
+    TRY(at(t, "listener_interval", set_interval("listener_interval", *s, c.listener_interval_ns)));
+    listener_given = true;
+  }
+  if (!listener_given) c.listener_interval_ns = c.interval_ns;
+  TRY(get(t.strings("netns"), v));
+  if (v) c.netns = *v;
+  TRY(get(t.integer("max_listeners"), i));
+  if (i) TRY(at(t, "max_listeners", set_max_listeners("max_listeners", *i, c)));
+  TRY(get(t.strings("counters"), v));
+  if (v) c.counters = *v;
+  TRY(get(t.string("log_level"), s));
+  if (s) TRY(at(t, "log_level", set_level("log_level", *s, c)));
+
+  Status sub_status;
+  if (const toml::table* st = t.sub("statsd", sub_status)) {
+    Table sd(*st, origin, "statsd.");
+    TRY(sd.check_keys({"address", "mtu", "prefix", "tags"}));
+    TRY(get(sd.string("address"), s));
+    if (s) TRY(at(sd, "address", set_statsd("statsd.address", *s, c)));
+    TRY(get(sd.integer("mtu"), i));
+    if (i) TRY(at(sd, "mtu", set_mtu("statsd.mtu", *i, c)));
+    TRY(get(sd.string("prefix"), s));
+    if (s) {
+      TRY(at(sd, "prefix", check_prefix("statsd.prefix", *s)));
+      c.prefix = *s;
+    }
+    std::optional<bool> b;
+    TRY(get(sd.boolean("tags"), b));
+    if (b) c.statsd_tags = *b;
+  }
+  TRY(sub_status);
+  if (const toml::table* pt = t.sub("prometheus", sub_status)) {
+    Table pr(*pt, origin, "prometheus.");
+    TRY(pr.check_keys({"listen"}));
+    TRY(get(pr.string("listen"), s));
+    if (s) TRY(at(pr, "listen", set_prometheus("prometheus.listen", *s, c)));
+  }
+  TRY(sub_status);
+  if (const toml::table* jt = t.sub("jsonl", sub_status)) {
+    Table jl(*jt, origin, "jsonl.");
+    TRY(jl.check_keys({"path"}));
+    TRY(get(jl.string("path"), s));
+    if (s) c.jsonl = *s;
+  }
+  TRY(sub_status);
+  if (const toml::table* dt = t.sub("doctor", sub_status)) {
+    for (const auto& [k, node] : *dt) {
+      std::string value;
+      if (node.is_integer()) {
+        value = std::to_string(node.as_integer()->get());
+      } else if (node.is_floating_point()) {
+        value = std::to_string(node.as_floating_point()->get());
+      } else {
+        return fail(Error::usage(where(origin, node) + ": doctor." + std::string(k.str()) +
+                                 " must be a number"));
+      }
+      if (auto st = doctor::set_threshold(c.thresholds, k.str(), value); !st) {
+        return fail(Error::usage(where(origin, node) + ": doctor." + st.error().message()));
+      }
+    }
+  }
+  TRY(sub_status);
+  return {};
+}
+
+Result<AgentConfig> load_config(const AgentFlags& f) {
+  AgentConfig c;
+  if (!f.config_file.empty()) {
+    std::string content;
+    if (auto st = read_file(f.config_file.c_str(), content); !st) {
+      return fail(std::move(st.error()).context("--config"));
+    }
+    TRY(parse_config_toml(content, f.config_file, c));
+    c.config_file = f.config_file;
+  }
+  if (f.interval) {
+    const bool follow = c.listener_interval_ns == c.interval_ns;
+    TRY(set_interval("--interval", *f.interval, c.interval_ns));
+    if (follow) c.listener_interval_ns = c.interval_ns;
+  }
+  if (f.listener_interval) {
+    TRY(set_interval("--listener-interval", *f.listener_interval, c.listener_interval_ns));
+  }
+  if (!f.netns.empty()) c.netns = f.netns;
+  if (f.max_listeners) TRY(set_max_listeners("--max-listeners", *f.max_listeners, c));
+  for (const auto& p : f.counters) c.counters.push_back(p);
+  if (f.statsd) TRY(set_statsd("--statsd", *f.statsd, c));
+  if (f.statsd_mtu) TRY(set_mtu("--statsd-mtu", *f.statsd_mtu, c));
+  if (f.prefix) {
+    TRY(check_prefix("--prefix", *f.prefix));
+    c.prefix = *f.prefix;
+  }
+  if (f.statsd_tags) c.statsd_tags = true;
+  if (f.prometheus) TRY(set_prometheus("--prometheus", *f.prometheus, c));
+  if (f.jsonl) c.jsonl = *f.jsonl;
+  for (const auto& a : f.thresholds) {
+    if (auto st = doctor::set_threshold(c.thresholds, a); !st) {
+      return fail(Error::usage("--threshold: " + st.error().message()));
+    }
+  }
+  if (f.log_level) TRY(set_level("--log-level", *f.log_level, c));
+
+  // Cross-field checks.
+  if (c.listener_interval_ns > c.interval_ns || c.interval_ns % c.listener_interval_ns != 0) {
+    return fail(Error::usage("the listener interval must divide the interval (e.g. 10s and 2s)"));
+  }
+  for (const auto& n : c.netns) {
+    if (n.empty()) return fail(Error::usage("netns: an empty name"));
+    if (n == "all" && c.netns.size() > 1) {
+      return fail(Error::usage("netns: \"all\" already includes every namespace"));
+    }
+  }
+  for (const auto& p : c.counters) {
+    if (p.empty()) return fail(Error::usage("counters: an empty pattern"));
+  }
+  if (c.jsonl.empty() && !c.statsd && !c.prometheus) {
+    return fail(Error::usage("nothing to send to: statsd, prometheus and jsonl are all off"));
+  }
+  return c;
+}
+
+}  // namespace tcpscope::agent

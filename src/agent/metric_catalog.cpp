@@ -1,0 +1,141 @@
+#include "agent/metric_catalog.hpp"
+
+#include <array>
+#include <cctype>
+
+namespace tcpscope::agent {
+
+namespace {
+
+using model::MetricType;
+constexpr MetricType G = MetricType::kGauge;
+constexpr MetricType C = MetricType::kCounter;
+
+constexpr MetricInfo kCatalog[] = {
+    {Metric::kSockets, "tcpscope_sockets", G,
+     "Sockets per protocol and state, IPv4 and IPv6 (last full collection)."},
+    {Metric::kListeners, "tcpscope_listeners", G, "TCP listening sockets in the namespace."},
+    {Metric::kListenersDropped, "tcpscope_listeners_dropped", G,
+     "Listeners not exported because of --max-listeners."},
+    {Metric::kAcceptQueue, "tcpscope_listener_accept_queue", G,
+     "Completed handshakes waiting for accept()."},
+    {Metric::kAcceptQueueLimit, "tcpscope_listener_accept_queue_limit", G,
+     "Accept queue limit: min(listen() backlog, net.core.somaxconn); full at limit + 1."},
+    {Metric::kAcceptQueueFill, "tcpscope_listener_accept_queue_fill_ratio", G,
+     "Accept queue length over its limit (above 1 when full)."},
+    {Metric::kAcceptQueuePeak, "tcpscope_listener_accept_queue_peak", G,
+     "Largest accept queue seen by any collection since the last full one."},
+    {Metric::kListenerSynRecv, "tcpscope_listener_syn_recv", G,
+     "SYN-RECV request sockets (half-open handshakes) of the listener (last full collection)."},
+    {Metric::kListenerDrops, "tcpscope_listener_drops_total", C,
+     "Connections the listener dropped (SK_MEMINFO_DROPS: its share of ListenDrops)."},
+    {Metric::kOrphans, "tcpscope_tcp_orphans", G,
+     "Orphaned TCP sockets in the namespace (FIN-WAIT-1, CLOSING, LAST-ACK without a process)."},
+    {Metric::kTcpMemory, "tcpscope_tcp_memory_bytes", G,
+     "TCP buffer memory in use, host-wide (/proc/net/sockstat mem times the page size)."},
+    {Metric::kTcpMemLimit, "tcpscope_tcp_mem_limit_bytes", G,
+     "net.ipv4.tcp_mem thresholds in bytes (global)."},
+    {Metric::kSysctl, "tcpscope_sysctl", G, "TCP tunables the doctor uses, by sysctl name."},
+    {Metric::kDoctorFinding, "tcpscope_doctor_finding", G,
+     "Doctor check result: 0 ok, 1 warning, 2 critical (tcpscope doctor explains each)."},
+    {Metric::kCollectionDuration, "tcpscope_agent_collection_duration_seconds", G,
+     "Wall time of the last collection of the namespace."},
+    {Metric::kSocketsSeen, "tcpscope_agent_sockets_seen", G,
+     "Sockets in the last full dump of the namespace."},
+    {Metric::kCollections, "tcpscope_agent_collections_total", C,
+     "Collections of the namespace, by kind."},
+    {Metric::kErrors, "tcpscope_agent_errors_total", C, "Errors, by kind."},
+    {Metric::kDumpDuplicates, "tcpscope_agent_dump_duplicates_total", C,
+     "Repeated sockets dropped from dumps (socket churn between dump chunks)."},
+    {Metric::kDumpRestarts, "tcpscope_agent_dump_restarts_total", C,
+     "Dumps re-run after the kernel flagged them interrupted."},
+    {Metric::kStatsdPackets, "tcpscope_agent_statsd_packets_total", C,
+     "statsd datagrams, sent or dropped."},
+    {Metric::kHttpRequests, "tcpscope_agent_http_requests_total", C,
+     "HTTP requests to the metrics endpoint, by status code."},
+    {Metric::kTicksSkipped, "tcpscope_agent_ticks_skipped_total", C,
+     "Ticks skipped because a collection overran the next one."},
+    {Metric::kNamespaces, "tcpscope_agent_namespaces", G, "Network namespaces followed."},
+    {Metric::kResidentMemory, "tcpscope_agent_resident_memory_bytes", G,
+     "Resident memory of the agent."},
+    {Metric::kCpuSeconds, "tcpscope_agent_cpu_seconds_total", C,
+     "User and system CPU time of the agent."},
+};
+static_assert(std::size(kCatalog) == static_cast<size_t>(Metric::kCount));
+
+constexpr std::string_view kDefaultCounters[] = {
+    "TcpExtListenOverflows",
+    "TcpExtListenDrops",
+    "TcpExtSyncookiesSent",
+    "TcpExtSyncookiesRecv",
+    "TcpExtSyncookiesFailed",
+    "TcpExtTCPSynRetrans",
+    "TcpExtTCPTimeouts",
+    "TcpExtPruneCalled",
+    "TcpExtTW",
+    "TcpExtTCPTimeWaitOverflow",
+    "TcpExtTCPReqQFullDrop",
+    "TcpExtTCPReqQFullDoCookies",
+    "TcpExtTCPAbortOnMemory",
+    "TcpExtTCPAbortOnTimeout",
+    "TcpExtTCPBacklogDrop",
+    "TcpExtTCPMemoryPressures",
+    "TcpRetransSegs",
+    "TcpOutSegs",
+    "TcpAttemptFails",
+    "TcpEstabResets",
+    "TcpActiveOpens",
+    "TcpPassiveOpens",
+    "TcpInErrs",
+    "TcpOutRsts",
+};
+
+// nstat joins the file's section name and the field; longest first so "TcpExt" wins over "Tcp".
+constexpr std::string_view kGroups[] = {"MPTcpExt", "UdpLite6", "UdpLite", "IcmpMsg", "TcpExt",
+                                        "IpExt",    "Icmp6",    "Udp6",    "Icmp",    "Tcp",
+                                        "Udp",      "Ip6",      "Ip"};
+
+bool upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+}  // namespace
+
+std::span<const MetricInfo> metric_catalog() { return kCatalog; }
+
+std::span<const std::string_view> default_counters() { return kDefaultCounters; }
+
+MetricIds::MetricIds(model::MetricSet& set) {
+  for (const auto& m : kCatalog)
+    ids_[static_cast<size_t>(m.id)] = set.family(m.name, m.help, m.type);
+}
+
+std::string counter_metric_name(std::string_view nstat_name, bool gauge) {
+  std::string out = "tcpscope_";
+  std::string_view rest = nstat_name;
+  for (auto g : kGroups) {
+    if (rest.starts_with(g) && rest.size() > g.size()) {
+      for (char c : g)
+        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      out.push_back('_');
+      rest.remove_prefix(g.size());
+      break;
+    }
+  }
+  // CamelCase to snake_case, keeping acronyms together: "TCPReqQFullDoCookies" ->
+  // "tcp_req_q_full_do_cookies". A word starts at an upper-case letter after a lower-case letter
+  // or digit, or at the last upper-case letter of a run when a lower-case letter follows.
+  for (size_t i = 0; i < rest.size(); ++i) {
+    const char c = rest[i];
+    if (i > 0 && upper(c)) {
+      const char prev = rest[i - 1];
+      const bool next_lower = i + 1 < rest.size() && rest[i + 1] >= 'a' && rest[i + 1] <= 'z';
+      if (lower_or_digit(prev) || (upper(prev) && next_lower)) out.push_back('_');
+    }
+    const bool ok = upper(c) || lower_or_digit(c) || c == '_';
+    out.push_back(ok ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_');
+  }
+  if (!gauge) out += "_total";
+  return out;
+}
+
+}  // namespace tcpscope::agent

@@ -1,0 +1,70 @@
+// Every metric family the agent exports with a fixed name: name, type and help, in one table
+// (docs/agent.md lists the same names; a unit test checks that the two agree). Kernel counters
+// are named at run time from their nstat names (counter_metric_name).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "model/metric_set.hpp"
+
+namespace tcpscope::agent {
+
+enum class Metric : uint8_t {
+  kSockets,
+  kListeners,
+  kListenersDropped,
+  kAcceptQueue,
+  kAcceptQueueLimit,
+  kAcceptQueueFill,
+  kAcceptQueuePeak,
+  kListenerSynRecv,
+  kListenerDrops,
+  kOrphans,
+  kTcpMemory,
+  kTcpMemLimit,
+  kSysctl,
+  kDoctorFinding,
+  kCollectionDuration,
+  kSocketsSeen,
+  kCollections,
+  kErrors,
+  kDumpDuplicates,
+  kDumpRestarts,
+  kStatsdPackets,
+  kHttpRequests,
+  kTicksSkipped,
+  kNamespaces,
+  kResidentMemory,
+  kCpuSeconds,
+  kCount,
+};
+
+struct MetricInfo {
+  Metric id;
+  std::string_view name;
+  model::MetricType type;
+  std::string_view help;
+};
+
+std::span<const MetricInfo> metric_catalog();
+
+// Family indices of the catalog in one MetricSet (registered once, in catalog order).
+class MetricIds {
+ public:
+  explicit MetricIds(model::MetricSet& set);
+  uint32_t operator[](Metric m) const { return ids_[static_cast<size_t>(m)]; }
+
+ private:
+  uint32_t ids_[static_cast<size_t>(Metric::kCount)];
+};
+
+// "TcpExtListenOverflows" -> "tcpscope_tcpext_listen_overflows_total" (gauge: no "_total").
+std::string counter_metric_name(std::string_view nstat_name, bool gauge);
+
+// The counters exported without --counters (nstat names).
+std::span<const std::string_view> default_counters();
+
+}  // namespace tcpscope::agent

@@ -1,0 +1,208 @@
+#include "render/metrics.hpp"
+
+#include <cmath>
+#include <ctime>
+#include <iterator>
+
+#include "render/json.hpp"
+
+namespace tcpscope::render {
+
+namespace {
+
+using model::MetricSet;
+using model::MetricType;
+
+void put(fmt::memory_buffer& out, std::string_view s) { out.append(s.data(), s.data() + s.size()); }
+
+// Prometheus label values escape backslash, double quote and newline; HELP text escapes
+// backslash and newline.
+void put_escaped(fmt::memory_buffer& out, std::string_view s, bool quote) {
+  for (char c : s) {
+    if (c == '\\') {
+      put(out, "\\\\");
+    } else if (c == '\n') {
+      put(out, "\\n");
+    } else if (quote && c == '"') {
+      put(out, "\\\"");
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+// statsd has no escaping: characters that separate path elements, values, types or tags become
+// '_' in Graphite paths; in DogStatsD tags only ',', '|', '#' and ':' in names are a problem
+// (values may hold ':', as "listener:127.0.0.1:80" is read up to the first ':').
+bool graphite_unsafe(char c) {
+  switch (c) {
+    case '.':
+    case ':':
+    case '/':
+    case '[':
+    case ']':
+    case '*':
+    case '%':
+    case ' ':
+    case '|':
+    case '#':
+    case ',':
+    case '@':
+    case '\n':
+    case '\t':
+      return true;
+    default:
+      return false;
+  }
+}
+
+void put_graphite(std::string& out, std::string_view s) {
+  for (char c : s) out.push_back(graphite_unsafe(c) ? '_' : c);
+}
+
+void put_tag_value(std::string& out, std::string_view s) {
+  for (char c : s) {
+    out.push_back(c == ',' || c == '|' || c == '#' || c == '\n' || c == ' ' ? '_' : c);
+  }
+}
+
+// "tcpscope_tcpext_listen_overflows_total" -> "tcpext_listen_overflows".
+std::string_view short_name(std::string_view family, MetricType type) {
+  if (family.starts_with("tcpscope_")) family.remove_prefix(9);
+  if (type == MetricType::kCounter && family.ends_with("_total")) {
+    family.remove_suffix(6);
+  }
+  return family;
+}
+
+}  // namespace
+
+void append_metric_value(fmt::memory_buffer& out, double v) {
+  if (std::isnan(v)) {
+    put(out, "NaN");
+  } else if (std::isinf(v)) {
+    put(out, v > 0 ? "+Inf" : "-Inf");
+  } else if (v == std::trunc(v) && std::fabs(v) < 9.2e18) {
+    fmt::format_to(std::back_inserter(out), "{}", static_cast<int64_t>(v));
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", v);
+  }
+}
+
+void append_prometheus(fmt::memory_buffer& out, const MetricSet& set) {
+  const auto order = set.grouped();
+  const auto samples = set.samples();
+  const auto families = set.families();
+  uint32_t current = UINT32_MAX;
+  for (uint32_t idx : order) {
+    const auto& s = samples[idx];
+    const auto& f = families[s.family];
+    if (s.family != current) {
+      current = s.family;
+      put(out, "# HELP ");
+      put(out, f.name);
+      out.push_back(' ');
+      put_escaped(out, f.help, false);
+      put(out, "\n# TYPE ");
+      put(out, f.name);
+      put(out, f.type == MetricType::kCounter ? " counter\n" : " gauge\n");
+    }
+    put(out, f.name);
+    if (s.label_count > 0) {
+      out.push_back('{');
+      for (uint32_t i = 0; i < s.label_count; ++i) {
+        if (i > 0) out.push_back(',');
+        put(out, set.label_name(s, i));
+        put(out, "=\"");
+        put_escaped(out, set.label_value(s, i), true);
+        out.push_back('"');
+      }
+      out.push_back('}');
+    }
+    out.push_back(' ');
+    append_metric_value(out, s.value);
+    out.push_back('\n');
+  }
+}
+
+void append_statsd_key(std::string& out, const MetricSet& set, const MetricSet::Sample& s,
+                       const StatsdStyle& style) {
+  const auto& f = set.families()[s.family];
+  const std::string_view name = short_name(f.name, f.type);
+  if (style.tags) {
+    put_graphite(out, style.prefix);
+    if (!style.prefix.empty()) out.push_back('.');
+    put_graphite(out, name);
+    for (uint32_t i = 0; i < s.label_count; ++i) {
+      out.push_back(i == 0 ? '|' : ',');
+      if (i == 0) out.push_back('#');
+      put_tag_value(out, set.label_name(s, i));
+      out.push_back(':');
+      put_tag_value(out, set.label_value(s, i));
+    }
+    return;
+  }
+  put_graphite(out, style.prefix);
+  // The namespace comes first, then the name, then the other label values in order.
+  for (uint32_t i = 0; i < s.label_count; ++i) {
+    if (set.label_name(s, i) == "netns") {
+      if (!out.empty()) out.push_back('.');
+      put_graphite(out, set.label_value(s, i));
+    }
+  }
+  if (!out.empty()) out.push_back('.');
+  put_graphite(out, name);
+  for (uint32_t i = 0; i < s.label_count; ++i) {
+    if (set.label_name(s, i) == "netns") continue;
+    out.push_back('.');
+    put_graphite(out, set.label_value(s, i));
+  }
+}
+
+void append_statsd_line(std::string& out, std::string_view key, double value, char type) {
+  const size_t bar = key.find('|');
+  out.append(key.substr(0, bar));
+  out.push_back(':');
+  fmt::memory_buffer v;
+  append_metric_value(v, value);
+  out.append(v.data(), v.size());
+  out.push_back('|');
+  out.push_back(type);
+  if (bar != std::string_view::npos) out.append(key.substr(bar));
+}
+
+void append_metrics_jsonl(fmt::memory_buffer& out, const MetricSet& set, std::string_view kind,
+                          int64_t unix_ms) {
+  const time_t secs = static_cast<time_t>(unix_ms / 1000);
+  tm t{};
+  ::gmtime_r(&secs, &t);
+  fmt::format_to(
+      std::back_inserter(out),
+      "{{\"time\": \"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\", \"kind\": ", t.tm_year + 1900,
+      t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, unix_ms % 1000);
+  append_json_string(out, kind);
+  put(out, ", \"samples\": [");
+  bool first = true;
+  for (const auto& s : set.samples()) {
+    put(out, first ? "{\"metric\": " : ", {\"metric\": ");
+    first = false;
+    append_json_string(out, set.families()[s.family].name);
+    for (uint32_t i = 0; i < s.label_count; ++i) {
+      put(out, ", ");
+      append_json_string(out, set.label_name(s, i));
+      put(out, ": ");
+      append_json_string(out, set.label_value(s, i));
+    }
+    put(out, ", \"value\": ");
+    const double v = s.value;
+    if (std::isfinite(v)) {
+      append_metric_value(out, v);
+    } else {
+      put(out, "null");
+    }
+    out.push_back('}');
+  }
+  put(out, "]}\n");
+}
+
+}  // namespace tcpscope::render
