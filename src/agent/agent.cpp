@@ -169,6 +169,8 @@ class Agent {
         const bool full = pending_full_ || !started_;
         pending_full_ = false;
         const bool ok = run_tick(full ? TickKind::kFull : TickKind::kListener);
+        if (!ok) status = opts_.count > 0 ? 1 : status;
+        if (opts_.count > 0 && ++emitted_ >= opts_.count) stop = true;
         if (opts_.once && full) {
           if (++full_ticks_ >= 2) {
             status = ok ? 0 : 1;
@@ -391,6 +393,7 @@ class Agent {
   bool pending_full_ = true;
   bool started_ = false;
   uint64_t full_ticks_ = 0;
+  int64_t emitted_ = 0;
   uint64_t ticks_skipped_ = 0;
   uint64_t config_errors_ = 0;
   uint64_t jsonl_errors_ = 0;

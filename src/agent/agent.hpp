@@ -12,6 +12,7 @@ namespace tcpscope::agent {
 
 struct RunOptions {
   bool once = false;  // one interval: a baseline, then one full collection emitted, then exit
+  int64_t count = 0;  // stop after this many emitted ticks (0: run until a signal)
 };
 
 // Blocks the signals the loop takes from a signalfd. Call first thing in main(), before any

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.name("tcpscope agent");
   agent::AgentFlags f;
   bool once = false;
+  int64_t count = 0;
   app.add_option("--config", f.config_file, "TOML configuration file (SIGHUP rereads it)");
   app.add_option("--interval", f.interval, "full collection every DURATION (default 10s)");
   app.add_option("--listener-interval", f.listener_interval,
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("--log-level", f.log_level, "debug, info, warn or error (info)");
   app.add_flag("--once", once, "one interval: collect, emit once, exit");
+  app.add_option("--count", count, "stop after N ticks (benchmarks, tests)")
+      ->check(CLI::PositiveNumber);
   app.footer("Metrics, config file and privileges: docs/agent.md.");
   try {
     app.parse(argc, argv);
@@ -51,5 +54,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tcpscope: error: %s\n", config.error().what().c_str());
     return config.error().kind() == ErrorKind::kUsage ? 2 : 1;
   }
-  return agent::run_agent(f, std::move(*config), agent::RunOptions{once});
+  return agent::run_agent(f, std::move(*config), agent::RunOptions{once, count});
 }

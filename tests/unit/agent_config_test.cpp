@@ -1,0 +1,152 @@
+// The agent's configuration: TOML file, flags over it, and validation with useful messages.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "agent/config.hpp"
+
+namespace tcpscope {
+namespace {
+
+using agent::AgentConfig;
+using agent::AgentFlags;
+
+std::string parse_error(std::string_view toml) {
+  AgentConfig c;
+  auto st = agent::parse_config_toml(toml, "agent.toml", c);
+  EXPECT_FALSE(st) << toml;
+  return st ? std::string() : st.error().message();
+}
+
+TEST(AgentConfig, DefaultsMatchTheDocs) {
+  auto c = agent::load_config(AgentFlags{});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->interval_ns, 10'000'000'000);
+  EXPECT_EQ(c->listener_interval_ns, c->interval_ns);
+  ASSERT_TRUE(c->statsd);
+  EXPECT_EQ(agent::format_endpoint(*c->statsd), "127.0.0.1:8125");
+  EXPECT_EQ(c->statsd_mtu, 1432u);
+  EXPECT_EQ(c->prefix, "tcpscope");
+  EXPECT_FALSE(c->prometheus);
+  EXPECT_EQ(c->max_listeners, 100u);
+}
+
+TEST(AgentConfig, ReadsEveryKey) {
+  AgentConfig c;
+  ASSERT_TRUE(agent::parse_config_toml(R"(
+interval = "20s"
+listener_interval = "2s"
+netns = ["all"]
+max_listeners = 7
+counters = ["TcpExtTCPFastOpen*"]
+log_level = "debug"
+[statsd]
+address = "[::1]:9125"
+mtu = 512
+prefix = "edge.lb"
+tags = true
+[prometheus]
+listen = "9473"
+[jsonl]
+path = "-"
+[doctor]
+accept-queue-fill = 90
+orphan_fill = 12.5
+)",
+                                       "agent.toml", c));
+  EXPECT_EQ(c.interval_ns, 20'000'000'000);
+  EXPECT_EQ(c.listener_interval_ns, 2'000'000'000);
+  EXPECT_EQ(c.netns, std::vector<std::string>{"all"});
+  EXPECT_EQ(c.max_listeners, 7u);
+  EXPECT_EQ(c.counters.size(), 1u);
+  EXPECT_EQ(c.log_level, agent::LogLevel::kDebug);
+  EXPECT_EQ(agent::format_endpoint(*c.statsd), "[::1]:9125");
+  EXPECT_EQ(c.statsd_mtu, 512u);
+  EXPECT_EQ(c.prefix, "edge.lb");
+  EXPECT_TRUE(c.statsd_tags);
+  EXPECT_EQ(agent::format_endpoint(*c.prometheus), "127.0.0.1:9473");
+  EXPECT_EQ(c.jsonl, "-");
+  EXPECT_EQ(c.thresholds.accept_queue_fill, 90);
+  EXPECT_EQ(c.thresholds.orphan_fill, 12.5);
+}
+
+TEST(AgentConfig, ErrorsNameTheKeyAndTheLine) {
+  EXPECT_EQ(parse_error("interval = \"10s\"\nbogus = 1\n"), "agent.toml:2: unknown key \"bogus\"");
+  EXPECT_EQ(parse_error("[statsd]\nmtu = \"big\"\n"),
+            "agent.toml:2: statsd.mtu must be an integer");
+  EXPECT_EQ(parse_error("[statsd]\nmtu = 20\n"),
+            "agent.toml:2: statsd.mtu 20 is out of range (64 to 65507 bytes)");
+  EXPECT_EQ(parse_error("interval = \"soon\"\n"),
+            "agent.toml:1: interval \"soon\" is not a duration between 100ms and 24h (e.g. 10s, "
+            "1m)");
+  EXPECT_EQ(parse_error("netns = \"all\"\n"), "agent.toml:1: netns must be an array of strings");
+  EXPECT_EQ(parse_error("[prometheus]\nlisten = \"::1:80\"\n"),
+            "agent.toml:2: prometheus.listen: \"::1:80\": write an IPv6 address in brackets, "
+            "[::1]:PORT");
+  EXPECT_EQ(parse_error("[doctor]\nno-such = 1\n").substr(0, 20), "agent.toml:2: doctor");
+  EXPECT_NE(parse_error("interval = \n").find("agent.toml:1:"), std::string::npos);
+  EXPECT_EQ(parse_error("statsd = 1\n"), "agent.toml:1: statsd must be a table");
+}
+
+TEST(AgentConfig, FlagsWinOverTheFile) {
+  char path[] = "/tmp/tcpscope-agent-config-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const std::string text = "interval = \"30s\"\n[statsd]\naddress = \"10.0.0.1:8125\"\n";
+  ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  ::close(fd);
+  AgentFlags f;
+  f.config_file = path;
+  f.statsd = "none";
+  f.jsonl = "-";
+  f.interval = "5s";
+  auto c = agent::load_config(f);
+  std::remove(path);
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->interval_ns, 5'000'000'000);
+  EXPECT_EQ(c->listener_interval_ns, 5'000'000'000);  // follows the interval when not set
+  EXPECT_FALSE(c->statsd);
+}
+
+TEST(AgentConfig, CrossChecks) {
+  auto err = [](AgentFlags f) {
+    auto c = agent::load_config(f);
+    EXPECT_FALSE(c);
+    return c ? std::string() : c.error().message();
+  };
+  AgentFlags f;
+  f.interval = "10s";
+  f.listener_interval = "3s";
+  EXPECT_EQ(err(f), "the listener interval must divide the interval (e.g. 10s and 2s)");
+  f = {};
+  f.statsd = "none";
+  EXPECT_EQ(err(f), "nothing to send to: statsd, prometheus and jsonl are all off");
+  f = {};
+  f.netns = {"all", "x"};
+  EXPECT_EQ(err(f), "netns: \"all\" already includes every namespace");
+  f = {};
+  f.prefix = "a b";
+  EXPECT_EQ(err(f), "--prefix \"a b\" may hold only letters, digits, '_', '-' and '.'");
+  f = {};
+  f.config_file = "/nonexistent/agent.toml";
+  EXPECT_NE(err(f).find("--config"), std::string::npos);
+}
+
+TEST(AgentConfig, Endpoints) {
+  auto ok = [](std::string_view t) {
+    auto e = agent::parse_endpoint(t, "127.0.0.1");
+    return e ? agent::format_endpoint(*e) : "error: " + e.error().message();
+  };
+  EXPECT_EQ(ok("8125"), "127.0.0.1:8125");
+  EXPECT_EQ(ok("localhost:8125"), "localhost:8125");
+  EXPECT_EQ(ok("[::]:9473"), "[::]:9473");
+  EXPECT_EQ(ok("host:0").substr(0, 6), "error:");
+  EXPECT_EQ(ok("host:65536").substr(0, 6), "error:");
+  EXPECT_EQ(ok(":80").substr(0, 6), "error:");
+  EXPECT_EQ(ok("[::1]80").substr(0, 6), "error:");
+  EXPECT_FALSE(agent::parse_endpoint("8125", ""));
+}
+
+}  // namespace
+}  // namespace tcpscope
