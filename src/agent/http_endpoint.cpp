@@ -127,8 +127,8 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const Endpoint& 
                                                req.remote_addr);
     }
   });
-  srv.set_exception_handler([p](const httplib::Request&, httplib::Response& res,
-                                std::exception_ptr) { res.status = 500; });
+  srv.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                               std::exception_ptr) { res.status = 500; });
   errno = 0;
   const int port = at.port;
   if (!srv.bind_to_port(at.host, port)) {
