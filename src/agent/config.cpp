@@ -230,6 +230,19 @@ std::string format_endpoint(const Endpoint& e) {
 }
 
 Status parse_config_toml(std::string_view content, std::string_view origin, AgentConfig& c) {
+  // toml++ 3.3.0 (Debian 12) reaches __builtin_unreachable in its whitespace test for the code
+  // points U+FC00..U+FEFE (is_non_ascii_horizontal_whitespace), which is undefined behaviour:
+  // refuse them first (UTF-8: EF B0 80 .. EF BB BE). No key or value of ours needs them.
+  for (size_t i = 0, line = 1; i + 2 < content.size(); ++i) {
+    if (content[i] == '\n') ++line;
+    const auto b0 = static_cast<unsigned char>(content[i]);
+    const auto b1 = static_cast<unsigned char>(content[i + 1]);
+    const auto b2 = static_cast<unsigned char>(content[i + 2]);
+    if (b0 == 0xEF && b1 >= 0xB0 && (b1 < 0xBB || (b1 == 0xBB && b2 < 0xBF))) {
+      return fail(Error::usage(std::string(origin) + ":" + std::to_string(line) +
+                               ": unsupported character (U+FC00..U+FEFE)"));
+    }
+  }
   toml::parse_result parsed = toml::parse(content, origin);
   if (!parsed) {
     const auto& err = parsed.error();

@@ -87,6 +87,9 @@ TEST(AgentConfig, ErrorsNameTheKeyAndTheLine) {
   EXPECT_EQ(parse_error("[doctor]\nno-such = 1\n").substr(0, 20), "agent.toml:2: doctor");
   EXPECT_NE(parse_error("interval = \n").find("agent.toml:1:"), std::string::npos);
   EXPECT_EQ(parse_error("statsd = 1\n"), "agent.toml:1: statsd must be a table");
+  // toml++ 3.3.0 has undefined behaviour on these code points; refused before it sees them.
+  EXPECT_EQ(parse_error("interval = \"1s\"\n\xEF\xB3\xBF| = 1\n"),
+            "agent.toml:2: unsupported character (U+FC00..U+FEFE)");
 }
 
 TEST(AgentConfig, FlagsWinOverTheFile) {
