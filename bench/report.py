@@ -6,6 +6,9 @@ Medians are over runs; CPU = user + sys of the measured process (kernel dump wor
 it runs in the reader's recvmsg()).
 """
 import argparse
+import glob
+import json
+import os
 import statistics
 import sys
 
@@ -36,6 +39,14 @@ NAMES = {
     "base-floor": "`floor` — bench netns before the table",
     "base-tln": "`tcpscope sockets -tln` — bench netns before the table",
     "base-ss-tln": "`ss -tln` — bench netns before the table",
+    "agent-full": "`tcpscope-agent --count 1` (process start + 1 full tick)",
+    "agent-full-long": "`tcpscope-agent --interval 500ms --count 21` (21 full ticks)",
+    "agent-listener": "`tcpscope-agent --interval 10s --listener-interval 500ms --count 20` "
+                      "(1 full + 19 listener ticks)",
+    "empty-agent-listener": "`tcpscope-agent ... --listener-interval 500ms --count 20` — empty netns",
+    "base-agent-listener": "`tcpscope-agent ... --listener-interval 500ms --count 20` — bench netns "
+                           "before the table",
+    "node-exporter": "node_exporter tcpstat, one scrape (CPU: /proc/PID/stat; RSS: VmHWM)",
 }
 ORDER = list(NAMES)
 EQUIV = {"tan": "ss-tan", "tani": "ss-tani", "tln": "ss-tln", "tanp": "ss-tanp",
@@ -68,6 +79,259 @@ def read_results(path):
     return rows
 
 
+def read_jsonl(path):
+    """The agent's JSON lines: one dict per tick with kind, its own CPU and RSS, the longest
+    collection of the tick and the skipped-tick count."""
+    ticks = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            o = json.loads(line)
+            t = {"kind": o["kind"], "cpu": None, "rss": None, "dur": 0.0, "skipped": 0}
+            for smp in o["samples"]:
+                m = smp["metric"]
+                if m == "tcpscope_agent_cpu_seconds_total":
+                    t["cpu"] = smp["value"]
+                elif m == "tcpscope_agent_resident_memory_bytes":
+                    t["rss"] = smp["value"] / 1048576.0
+                elif m == "tcpscope_agent_ticks_skipped_total":
+                    t["skipped"] = smp["value"]
+                elif (m == "tcpscope_agent_collection_duration_seconds"
+                      and smp.get("kind") == o["kind"]):
+                    t["dur"] = max(t["dur"], smp["value"])
+            ticks.append(t)
+    return ticks
+
+
+def tick_cpu(runs, kind):
+    """CPU of one tick of `kind` in steady state: the change of the agent's own CPU counter from
+    the previous tick when that one was of the same kind too (so the delta holds one collection
+    and one emission of that kind, plus the idle wait). Returns every such delta of all runs."""
+    out = []
+    for ticks in runs:
+        for prev, cur in zip(ticks, ticks[1:]):
+            if prev["kind"] == kind and cur["kind"] == kind and None not in (prev["cpu"], cur["cpu"]):
+                out.append(cur["cpu"] - prev["cpu"])
+    return out
+
+
+def fmt_ms(x):
+    return f"{x * 1000:.2f} ms" if x < 1 else f"{x:.3f} s"
+
+
+AGENT_LABELS = ("floor", "floor-listen", "agent-full", "agent-full-long", "agent-listener",
+                "empty-agent-listener", "base-agent-listener", "node-exporter", "agent-soak")
+
+
+def agent_section(a, meta, rows, st, w, target):
+    """The agent's targets: CPU per full interval vs the floor, listener ticks vs an empty
+    namespace, RSS over the soak, node_exporter's tcpstat scrape side by side."""
+    have = any(l.startswith("agent-") or "-agent-" in l or l == "node-exporter" for l in st)
+    if not have and not a.soak_jsonl:
+        return
+    jsonl = {}
+    if a.jsonl_dir:
+        for path in sorted(glob.glob(os.path.join(a.jsonl_dir, "*.jsonl"))):
+            label = os.path.basename(path).rsplit("-", 1)[0]
+            jsonl.setdefault(label, []).append(read_jsonl(path))
+    tmp = meta.get("tmp", "")
+
+    def shorten(cmd):
+        cmd = cmd.replace(tmp + "/", "$T/") if tmp else cmd
+        return cmd.replace(meta.get("ns_empty", "\0"), "$EMPTY").replace(meta.get("ns", "\0"), "$NS")
+
+    w("### tcpscope-agent and node_exporter")
+    w("")
+    if "agent" in meta:
+        w(f"* tcpscope-agent: {meta['agent']}")
+    if "node_exporter" in meta:
+        w(f"* node_exporter: {meta['node_exporter']}")
+    w("* `$NS` = the bench namespace, `$EMPTY` = the empty one, `$T` = the run's temp dir holding "
+      "the measured copies of the binaries, `bench-runstat` = `build/bench-tools/runstat`. "
+      "Per-tick CPU comes from the agent's own `tcpscope_agent_cpu_seconds_total` "
+      "(getrusage, µs) in its JSON lines: the change from one tick to the next when both are of "
+      "the same kind, i.e. one collection + one emission + the idle wait; median over all ticks "
+      "of all runs.")
+    w("")
+    if a.commands and os.path.exists(a.commands):
+        w("Command lines as run:")
+        w("")
+        w("```")
+        lines = {}
+        with open(a.commands) as f:
+            for line in f:
+                label, _, cmd = line.rstrip("\n").split("\t", 2)
+                lines[label] = cmd
+        for label in AGENT_LABELS:
+            if label in lines:
+                w(f"{label:22s} {shorten(lines[label])}")
+        w("```")
+        w("")
+
+    def med(xs):
+        return statistics.median(xs) if xs else None
+
+    floor = st["floor"]["cpu"] if "floor" in st else None
+    full_one = st["agent-full"]["cpu"] if "agent-full" in st else None
+    long_n = 0
+    steady_rs = None
+    if "agent-full-long" in st and full_one is not None:
+        # --count 21 in the long run: 20 more full intervals than the one-tick run
+        long_n = 20
+        steady_rs = (st["agent-full-long"]["cpu"] - full_one) / long_n
+    full_ticks = tick_cpu(jsonl.get("agent-full-long", []), "full")
+    steady_js = med(full_ticks)
+    full_dur = med([t["dur"] for r in jsonl.get("agent-full-long", []) for t in r
+                    if t["kind"] == "full"])
+    lt = {lab: tick_cpu(jsonl.get(lab, []), "listener")
+          for lab in ("agent-listener", "empty-agent-listener", "base-agent-listener")}
+    lt_med = {lab: med(v) for lab, v in lt.items()}
+
+    w("| Measure | value | reference | ratio |")
+    w("|---|---:|---:|---:|")
+    if full_one is not None:
+        w(f"| CPU of `agent-full` (process start + 1 full collection + emission), median of "
+          f"{st['agent-full']['n']} | {fmt_ms(full_one)} | floor {fmt_ms(floor) if floor else '—'} | "
+          f"{fmt_ratio(full_one / floor if floor else None)} |")
+    if steady_rs is not None:
+        w(f"| CPU per full interval, steady: (`agent-full-long` − `agent-full`) / {long_n} "
+          f"(medians) | {fmt_ms(steady_rs)} | floor | {fmt_ratio(steady_rs / floor if floor else None)} |")
+    if steady_js is not None:
+        w(f"| CPU per full interval, steady, agent's own counter ({len(full_ticks)} full→full "
+          f"ticks) | {fmt_ms(steady_js)} | floor | {fmt_ratio(steady_js / floor if floor else None)} |")
+    if full_dur is not None:
+        w(f"| wall time of a full collection (`collection_duration_seconds{{kind=\"full\"}}`, "
+          f"median) | {fmt_ms(full_dur)} | | |")
+    ref_l = lt_med.get("empty-agent-listener")
+    for lab, title in (("agent-listener", "bench netns (220k sockets)"),
+                       ("empty-agent-listener", "empty netns"),
+                       ("base-agent-listener", "bench netns before the table")):
+        if lt_med.get(lab) is None:
+            continue
+        ratio_txt = (fmt_ratio(lt_med[lab] / ref_l) + " of empty"
+                     if ref_l and lab != "empty-agent-listener" else "—")
+        w(f"| CPU per listener tick, {title} ({len(lt[lab])} listener→listener ticks; "
+          f"min – max {fmt_ms(min(lt[lab]))} – {fmt_ms(max(lt[lab]))}) | {fmt_ms(lt_med[lab])} | "
+          f"{'empty ' + fmt_ms(ref_l) if ref_l and lab != 'empty-agent-listener' else ''} | {ratio_txt} |")
+    if "floor-listen" in st:
+        w(f"| (kernel floor of a listeners-only dump, `floor --states 0x400`, incl. process start) "
+          f"| {fmt_ms(st['floor-listen']['cpu'])} | | |")
+
+    # Peak RSS of the agent: its own gauge and wait4's ru_maxrss (= VmHWM at exit).
+    agent_rss = [st[l]["rss"] for l in ("agent-full", "agent-full-long") if l in st]
+    soak = read_jsonl(a.soak_jsonl) if a.soak_jsonl and os.path.exists(a.soak_jsonl) else []
+    soak_run = None
+    if meta.get("soak_line"):
+        p = meta["soak_line"].split()
+        if len(p) >= 5:
+            soak_run = {"user": float(p[0]), "sys": float(p[1]), "rss": int(p[2]) / 1024.0,
+                        "wall": float(p[3]), "code": int(p[4])}
+            agent_rss.append(soak_run["rss"])
+    if soak:
+        agent_rss.append(max(t["rss"] for t in soak if t["rss"] is not None))
+    agent_peak = max(agent_rss) if agent_rss else None
+
+    ne_cpu = st["node-exporter"]["cpu"] if "node-exporter" in st else None
+    if ne_cpu is not None:
+        ne = st["node-exporter"]
+        precise = [float(r) for r in rows_extra(a.results, "node-exporter")]
+        agent_cpu = max(x for x in (full_one, steady_rs) if x is not None) \
+            if full_one is not None or steady_rs is not None else None
+        w(f"| node_exporter CPU per scrape (utime+stime, 10 ms ticks; median of {ne['n']}, "
+          f"min – max {fmt_ms(ne['min'])} – {fmt_ms(ne['max'])}) | {fmt_ms(ne_cpu)} | "
+          f"agent {fmt_ms(agent_cpu) if agent_cpu else '—'} | "
+          f"{fmt_ratio(ne_cpu / agent_cpu if agent_cpu else None)} |")
+        if precise:
+            w(f"| node_exporter CPU per scrape, /proc/PID/task/*/schedstat (cross-check) | "
+              f"{fmt_ms(statistics.median(precise))} | | |")
+        w(f"| node_exporter scrape wall time (median) | {fmt_ms(ne['wall'])} | | |")
+        w(f"| node_exporter peak RSS (VmHWM after the scrapes) | {ne['rss']:.1f} MiB | agent "
+          f"{agent_peak:.1f} MiB | {fmt_ratio(ne['rss'] / agent_peak if agent_peak else None)} |"
+          if agent_peak else
+          f"| node_exporter peak RSS (VmHWM after the scrapes) | {ne['rss']:.1f} MiB | | |")
+    w("")
+    if ne_cpu is not None:
+        w("\"agent\" next to node_exporter: the larger of the one-shot `agent-full` CPU (which "
+          "includes a process start) and the steady per-interval CPU; the agent's peak RSS over "
+          "all agent runs (wait4's ru_maxrss and its own gauge, the soak included).")
+        w("")
+
+    if soak:
+        n = len(soak)
+        w(f"Soak: {n} full intervals of {meta.get('soak_interval', '?')} in one agent process "
+          f"(`agent-soak` above)"
+          + (f"; {soak_run['wall']:.1f} s wall, {soak_run['user'] + soak_run['sys']:.2f} s CPU "
+             f"({(soak_run['user'] + soak_run['sys']) / n * 1000:.1f} ms per interval incl. start), "
+             f"exit {soak_run['code']}" if soak_run else "")
+          + f"; {int(soak[-1]['skipped'])} ticks skipped (overran); full collection wall median "
+          f"{fmt_ms(statistics.median(t['dur'] for t in soak))}, max {fmt_ms(max(t['dur'] for t in soak))}.")
+        w("")
+        w("| tick | RSS (`tcpscope_agent_resident_memory_bytes`) | agent CPU so far |")
+        w("|---:|---:|---:|")
+        marks = sorted({k for k in (1, 10, 100, 1000, n) if k <= n})
+        for k in marks:
+            t = soak[k - 1]
+            w(f"| {k} | {t['rss']:.2f} MiB | {t['cpu']:.2f} s |")
+        w(f"| max over all ticks | {max(t['rss'] for t in soak):.2f} MiB | |")
+        if soak_run:
+            w(f"| VmHWM at exit (wait4 ru_maxrss) | {soak_run['rss']:.2f} MiB | |")
+        w("")
+
+    # Targets.
+    if full_one is not None and floor:
+        target("agent: CPU of one full interval (`agent-full`, incl. process start) ≤ 1.15 × floor",
+               full_one / floor <= 1.15, f"{full_one / floor:.2f}×")
+    if steady_rs is not None and floor:
+        target("agent: CPU per full interval, steady (long run − one-tick run) ≤ 1.15 × floor",
+               steady_rs / floor <= 1.15, f"{steady_rs / floor:.2f}×")
+    if steady_js is not None and floor:
+        target("agent: CPU per full interval, steady (agent's own counter) ≤ 1.15 × floor",
+               steady_js / floor <= 1.15, f"{steady_js / floor:.2f}×")
+    if lt_med.get("agent-listener") is not None and lt_med.get("empty-agent-listener"):
+        r = lt_med["agent-listener"] / lt_med["empty-agent-listener"]
+        target("agent: listener tick (bench netns) ≤ 1.5 × (empty netns)", r <= 1.5,
+               f"{r:.2f}× ({fmt_ms(lt_med['agent-listener'])} vs "
+               f"{fmt_ms(lt_med['empty-agent-listener'])})")
+    if lt_med.get("agent-listener") is not None and lt_med.get("base-agent-listener"):
+        r = lt_med["agent-listener"] / lt_med["base-agent-listener"]
+        target("agent: listener tick (bench netns) ≤ 1.5 × (same netns before the table)", r <= 1.5,
+               f"{r:.2f}× ({fmt_ms(lt_med['agent-listener'])} vs "
+               f"{fmt_ms(lt_med['base-agent-listener'])})")
+    if agent_peak is not None:
+        target("agent: peak RSS ≤ 16 MiB" + (f" (over {len(soak)} intervals)" if soak else ""),
+               agent_peak <= 16.0, f"{agent_peak:.1f} MiB")
+    if len(soak) >= 10:
+        base = soak[9]["rss"]
+        growth = max(t["rss"] for t in soak[9:]) - base
+        target(f"agent: RSS flat over {len(soak)} intervals (max after tick 10 − tick 10 ≤ 1 MiB)",
+               growth <= 1.0 and len(soak) >= int(meta.get("soak_ticks", len(soak))),
+               f"+{growth * 1024:.0f} KiB ({base:.2f} → {soak[-1]['rss']:.2f} MiB)"
+               + ("" if len(soak) >= int(meta.get("soak_ticks", len(soak))) else
+                  f"; only {len(soak)} of {meta.get('soak_ticks')} ticks"))
+    if ne_cpu is not None and (full_one is not None or steady_rs is not None):
+        agent_cpu = max(x for x in (full_one, steady_rs) if x is not None)
+        r = ne_cpu / agent_cpu
+        target("node_exporter tcpstat CPU per scrape ≥ 2 × agent's per full interval", r >= 2.0,
+               f"{r:.2f}× ({fmt_ms(ne_cpu)} vs {fmt_ms(agent_cpu)})")
+    if ne_cpu is not None and agent_peak:
+        r = st["node-exporter"]["rss"] / agent_peak
+        target("node_exporter peak RSS ≥ 10 × agent's peak RSS", r >= 10.0,
+               f"{r:.1f}× ({st['node-exporter']['rss']:.1f} vs {agent_peak:.1f} MiB)")
+
+
+def rows_extra(path, label):
+    """The 8th column (schedstat CPU) of bench/nodeexp.py's rows."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) >= 8 and p[0] == label:
+                out.append(p[7])
+    return out
+
+
 def fmt_s(x):
     return f"{x:.4f}" if x < 1 else f"{x:.3f}" if x < 10 else f"{x:.2f}"
 
@@ -85,6 +349,9 @@ def main():
     ap.add_argument("--table-empty", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--append", action="store_true")
+    ap.add_argument("--jsonl-dir", help="the agent's JSON lines, LABEL-RUN.jsonl")
+    ap.add_argument("--commands", help="label, namespace, command line as run (tab-separated)")
+    ap.add_argument("--soak-jsonl", help="JSON lines of the --agent-soak run")
     a = ap.parse_args()
     meta = read_meta(a.meta)
     rows = read_results(a.results)
@@ -246,6 +513,7 @@ def main():
         for n in notes:
             w(f"* {n}")
         w("")
+    agent_section(a, meta, rows, st, w, target)
     failed = [l for l, s in st.items() if s["failed"]]
     if targets:
         w("| Target (CPU unless stated) | measured | result |")
