@@ -187,6 +187,43 @@ Status get(Result<std::optional<T>> r, std::optional<T>& out) {
   return {};
 }
 
+// The line of the first byte >= 0x80 outside comments and strings (basic, literal, multi-line),
+// if any. A small lexer: only quotes, '#', backslash escapes in basic strings and newlines
+// matter.
+std::optional<size_t> non_ascii_outside_strings(std::string_view s) {
+  size_t line = 1;
+  size_t i = 0;
+  auto starts = [&](std::string_view what) { return s.substr(i).starts_with(what); };
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == '\n') {
+      ++line;
+      ++i;
+    } else if (c == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (starts("\"\"\"") || starts("'''")) {
+      const std::string_view close = s.substr(i, 3);
+      const bool basic = close[0] == '"';
+      i += 3;
+      while (i < s.size() && !starts(close)) {
+        if (basic && s[i] == '\\' && i + 1 < s.size()) ++i;  // an escape: skip what follows
+        if (s[i] == '\n') ++line;
+        ++i;
+      }
+      i += 3;
+    } else if (c == '"' || c == '\'') {
+      ++i;
+      while (i < s.size() && s[i] != c && s[i] != '\n') i += c == '"' && s[i] == '\\' ? 2 : 1;
+      if (i < s.size() && s[i] == c) ++i;  // an unterminated string ends at the newline
+    } else if (static_cast<unsigned char>(c) >= 0x80) {
+      return line;
+    } else {
+      ++i;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<Endpoint> parse_endpoint(std::string_view text, std::string_view default_host) {
@@ -230,18 +267,13 @@ std::string format_endpoint(const Endpoint& e) {
 }
 
 Status parse_config_toml(std::string_view content, std::string_view origin, AgentConfig& c) {
-  // toml++ 3.3.0 (Debian 12) reaches __builtin_unreachable in its whitespace test for the code
-  // points U+FC00..U+FEFE (is_non_ascii_horizontal_whitespace), which is undefined behaviour:
-  // refuse them first (UTF-8: EF B0 80 .. EF BB BE). No key or value of ours needs them.
-  for (size_t i = 0, line = 1; i + 2 < content.size(); ++i) {
-    if (content[i] == '\n') ++line;
-    const auto b0 = static_cast<unsigned char>(content[i]);
-    const auto b1 = static_cast<unsigned char>(content[i + 1]);
-    const auto b2 = static_cast<unsigned char>(content[i + 2]);
-    if (b0 == 0xEF && b1 >= 0xB0 && (b1 < 0xBB || (b1 == 0xBB && b2 < 0xBF))) {
-      return fail(Error::usage(std::string(origin) + ":" + std::to_string(line) +
-                               ": unsupported character (U+FC00..U+FEFE)"));
-    }
+  // toml++ 3.3.0 (Debian 12) reaches __builtin_unreachable in its whitespace test
+  // (is_non_ascii_horizontal_whitespace) for most non-ASCII characters where whitespace may
+  // stand, i.e. outside strings and comments: undefined behaviour. TOML allows non-ASCII only in
+  // strings and comments, so such a file is invalid anyway; refuse it before toml++ sees it.
+  if (auto line = non_ascii_outside_strings(content)) {
+    return fail(Error::usage(std::string(origin) + ":" + std::to_string(*line) +
+                             ": a non-ASCII character outside a string or comment"));
   }
   toml::parse_result parsed = toml::parse(content, origin);
   if (!parsed) {
