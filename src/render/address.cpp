@@ -2,133 +2,186 @@
 
 #include <sys/socket.h>
 
+#include <array>
+#include <bit>
+#include <cstring>
+
 #include "render/append.hpp"
 
 namespace tcpscope::render {
 
 namespace {
 
+using detail::Cursor;
 using detail::put;
 using detail::put_int;
 
+// Each octet's decimal text followed by '.', so that one 4-byte copy writes both; `len`
+// counts the digits and the dot.
+struct Octet {
+  char text[4];
+  uint8_t len;
+};
+constexpr auto kOctets = [] {
+  std::array<Octet, 256> table{};
+  for (unsigned v = 0; v < 256; ++v) {
+    Octet& o = table[v];
+    uint8_t n = 0;
+    if (v >= 100) o.text[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) o.text[n++] = static_cast<char>('0' + v / 10 % 10);
+    o.text[n++] = static_cast<char>('0' + v % 10);
+    o.text[n++] = '.';
+    o.len = n;
+  }
+  return table;
+}();
+
+// Writes the dotted quad and returns its end; writes up to one byte past it.
 char* write_ipv4(char* p, const uint8_t* a) {
   for (int i = 0; i < 4; ++i) {
-    if (i != 0) *p++ = '.';
-    unsigned v = a[i];
-    if (v >= 100) {
-      *p++ = static_cast<char>('0' + v / 100);
-      v %= 100;
-      *p++ = static_cast<char>('0' + v / 10);
-      *p++ = static_cast<char>('0' + v % 10);
-    } else if (v >= 10) {
-      *p++ = static_cast<char>('0' + v / 10);
-      *p++ = static_cast<char>('0' + v % 10);
-    } else {
-      *p++ = static_cast<char>('0' + v);
-    }
+    const Octet& o = kOctets[a[i]];
+    std::memcpy(p, o.text, sizeof o.text);
+    p += o.len;
   }
-  return p;
+  return p - 1;  // no dot after the last octet
 }
 
 char* write_hex16(char* p, unsigned w) {
   static constexpr char kHex[] = "0123456789abcdef";
-  bool started = false;
-  for (int shift = 12; shift >= 0; shift -= 4) {
-    const unsigned d = (w >> shift) & 0xf;
-    if (d != 0 || started || shift == 0) {
-      *p++ = kHex[d];
-      started = true;
-    }
+  // Lower-case hex without leading zeros, one digit for 0.
+  const int digits = (std::bit_width(w | 1u) + 3) / 4;
+  for (int i = digits - 1; i >= 0; --i) {
+    p[i] = kHex[w & 0xf];
+    w >>= 4;
   }
-  return p;
+  return p + digits;
 }
+
+// The run of zero groups that inet_ntop shortens to "::": the first longest run of at least two,
+// for each of the 256 patterns of zero groups (bit i set: group i is zero). base 8: none.
+struct ZeroRun {
+  uint8_t base;
+  uint8_t len;
+};
+constexpr auto kZeroRuns = [] {
+  std::array<ZeroRun, 256> table{};
+  for (unsigned mask = 0; mask < 256; ++mask) {
+    int best_base = 8, best_len = 0;
+    for (int i = 0; i < 8;) {
+      if (((mask >> i) & 1u) == 0) {
+        ++i;
+        continue;
+      }
+      int j = i;
+      while (j < 8 && ((mask >> j) & 1u) != 0) ++j;
+      if (j - i > best_len) {
+        best_base = i;
+        best_len = j - i;
+      }
+      i = j;
+    }
+    if (best_len < 2) best_base = 8, best_len = 0;
+    table[mask] = {static_cast<uint8_t>(best_base), static_cast<uint8_t>(best_len)};
+  }
+  return table;
+}();
 
 // The same text as glibc's inet_ntop(AF_INET6): the first longest run (>= 2) of zero groups
 // becomes "::"; lower-case hex without leading zeros; an address whose first 96 bits are zero
-// (IPv4-compatible, run of 6) or ::ffff:0:0/96 (IPv4-mapped) ends in dotted quad.
+// (IPv4-compatible, run of 6) or ::ffff:0:0/96 (IPv4-mapped) ends in dotted quad. Writes up to
+// one byte past the end it returns.
 char* write_ipv6(char* p, const uint8_t* a) {
   unsigned words[8];
-  for (int i = 0; i < 8; ++i) words[i] = (unsigned{a[2 * i]} << 8) | a[2 * i + 1];
-
-  int best_base = -1, best_len = 0, cur_base = -1, cur_len = 0;
+  unsigned zero_mask = 0;
   for (int i = 0; i < 8; ++i) {
-    if (words[i] == 0) {
-      if (cur_base == -1) {
-        cur_base = i;
-        cur_len = 1;
-      } else {
-        ++cur_len;
-      }
-    } else if (cur_base != -1) {
-      if (best_base == -1 || cur_len > best_len) {
-        best_base = cur_base;
-        best_len = cur_len;
-      }
-      cur_base = -1;
-    }
+    words[i] = (unsigned{a[2 * i]} << 8) | a[2 * i + 1];
+    zero_mask |= (words[i] == 0 ? 1u : 0u) << i;
   }
-  if (cur_base != -1 && (best_base == -1 || cur_len > best_len)) {
-    best_base = cur_base;
-    best_len = cur_len;
+  const ZeroRun run = kZeroRuns[zero_mask];
+  if (run.len == 0) {
+    for (int i = 0; i < 8; ++i) {
+      if (i != 0) *p++ = ':';
+      p = write_hex16(p, words[i]);
+    }
+    return p;
   }
-  if (best_base != -1 && best_len < 2) best_base = -1;
-
-  for (int i = 0; i < 8; ++i) {
-    if (best_base != -1 && i >= best_base && i < best_base + best_len) {
-      if (i == best_base) *p++ = ':';
-      continue;
+  // The groups before the run, "::", the groups after it.
+  for (int i = 0; i < run.base; ++i) {
+    p = write_hex16(p, words[i]);
+    *p++ = ':';
+  }
+  if (run.base == 0) *p++ = ':';
+  int i = run.base + run.len;
+  if (run.base == 0 && (run.len == 6 || (run.len == 5 && words[5] == 0xffff))) {
+    if (run.len == 5) {
+      std::memcpy(p, ":ffff:", 6);
+      p += 6;
+    } else {
+      *p++ = ':';
     }
-    if (i != 0) *p++ = ':';
-    if (i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
-      return write_ipv4(p, a + 12);
-    }
+    return write_ipv4(p, a + 12);
+  }
+  if (i == 8) {
+    *p++ = ':';
+    return p;
+  }
+  for (; i < 8; ++i) {
+    *p++ = ':';
     p = write_hex16(p, words[i]);
   }
-  if (best_base != -1 && best_base + best_len == 8) *p++ = ':';
   return p;
 }
 
 bool is_any6(const std::array<uint8_t, 16>& a) {
-  for (uint8_t b : a)
-    if (b != 0) return false;
-  return true;
+  uint64_t half[2];
+  std::memcpy(half, a.data(), sizeof half);
+  return (half[0] | half[1]) == 0;
 }
+
+// Room for an address token written in place: brackets, the longest plain address, the byte
+// that write_ipv4 may write past its end, and the ':'.
+constexpr size_t kAddressRoom = kMaxPlainAddressLen + 8;
 
 }  // namespace
 
 void append_plain_address(fmt::memory_buffer& out, uint8_t family,
                           const std::array<uint8_t, 16>& addr) {
-  char buf[64];
-  char* end = family == AF_INET ? write_ipv4(buf, addr.data()) : write_ipv6(buf, addr.data());
-  out.append(buf, end);
+  Cursor c(out, kAddressRoom);
+  c.p = family == AF_INET ? write_ipv4(c.p, addr.data()) : write_ipv6(c.p, addr.data());
 }
 
 void append_address_token(fmt::memory_buffer& out, const model::SocketRecord& rec, Side side,
                           model::NameLookup* names) {
   const auto& addr = side == Side::kLocal ? rec.src : rec.dst;
-  if (rec.family == AF_INET) {
-    append_plain_address(out, rec.family, addr);
-  } else {
-    // ss uses the socket's v6only flag for both columns, so a dual-stack listener reads
-    // "*:5557 *:*" and a v6only one "[::]:5558 [::]:*".
-    const bool v6only = rec.has(model::kAttrSkV6Only) && rec.v6only != 0;
-    if (!v6only && is_any6(addr)) {
-      put(out, '*');
+  const bool device = side == Side::kLocal && rec.ifindex != 0;
+  {
+    Cursor c(out, kAddressRoom);
+    if (rec.family == AF_INET) {
+      c.p = write_ipv4(c.p, addr.data());
     } else {
-      put(out, '[');
-      append_plain_address(out, rec.family, addr);
-      put(out, ']');
+      // ss uses the socket's v6only flag for both columns, so a dual-stack listener reads
+      // "*:5557 *:*" and a v6only one "[::]:5558 [::]:*".
+      const bool v6only = rec.has(model::kAttrSkV6Only) && rec.v6only != 0;
+      if (!v6only && is_any6(addr)) {
+        c.ch('*');
+      } else {
+        c.ch('[');
+        c.p = write_ipv6(c.p, addr.data());
+        c.ch(']');
+      }
+    }
+    if (!device) {
+      c.ch(':');
+      return;
     }
   }
-  if (side == Side::kLocal && rec.ifindex != 0) {
-    put(out, '%');
-    const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
-    if (!name.empty()) {
-      put(out, name);
-    } else {
-      put(out, "if");
-      put_int(out, rec.ifindex);
-    }
+  put(out, '%');
+  const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
+  if (!name.empty()) {
+    put(out, name);
+  } else {
+    put(out, "if");
+    put_int(out, rec.ifindex);
   }
   put(out, ':');
 }

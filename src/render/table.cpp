@@ -28,6 +28,11 @@ inline char* copy_bytes(char* p, std::string_view s, bool exact = false) {
   return p + s.size();
 }
 
+template <size_t N>
+void put_literal(fmt::memory_buffer& out, const char (&s)[N]) {
+  out.append(s, s + N - 1);
+}
+
 constexpr std::array<std::string_view, kColumnCount> kHeaders = {
     "Netid", "State", "Recv-Q", "Send-Q", "Local Address:", "Port", "Peer Address:", "Port"};
 constexpr std::array<bool, kColumnCount> kRightAligned = {false, false, false, false,
@@ -36,28 +41,13 @@ constexpr std::array<uint8_t, kColumnCount> kDelimiter = {0, 1, 1, 1, 1, 0, 1, 0
 }  // namespace
 
 TableWriter::TableWriter(FILE* out, TableLayout layout) : out_(out), layout_(layout) {
-  text_.reserve(1 << 20);
-  rows_.reserve(1024);
+  // Room for a whole batch up front: growing these by copying cost as much as a tenth of the
+  // rendering. Pages that a short table never touches cost nothing.
+  text_.reserve(kBatchBytes + (64u << 10));
+  rows_.reserve(kBatchRows);
 }
 
 TableWriter::~TableWriter() { flush(); }
-
-void TableWriter::begin_row() {
-  cur_ = Row{};
-  mark_ = static_cast<uint32_t>(text_.size());
-}
-
-void TableWriter::end_cell(Column c) {
-  cur_.start[c] = mark_;
-  cur_.end[c] = static_cast<uint32_t>(text_.size());
-  mark_ = cur_.end[c];
-}
-
-void TableWriter::end_details() {
-  cur_.start[kColumnCount] = mark_;
-  cur_.end[kColumnCount] = static_cast<uint32_t>(text_.size());
-  mark_ = cur_.end[kColumnCount];
-}
 
 void TableWriter::end_row() {
   for (int c = 0; c < kColumnCount; ++c) {
@@ -97,59 +87,79 @@ void TableWriter::write_batch() {
   text_.resize(text_size);
 
   // Rows are laid out into one output buffer, written out every kOutChunk bytes: one fwrite
-  // per chunk, not per row. Each row is sized first and then filled with memcpy/memset, one
-  // buffer resize per row.
+  // per chunk, not per row.
   constexpr size_t kOutChunk = 256 * 1024;
-  auto emit = [&](auto cell_text, std::string_view details, bool header_row) {
-    // Pad the last column only when more text follows on this line (not before the -i/-m
-    // "\n\t" block).
-    const bool more =
-        (!details.empty() && details.front() != '\n') || (header_row && layout_.process_header);
-    std::array<std::string_view, kColumnCount> cells;
-    std::array<size_t, kColumnCount> before{};  // spaces before the text
-    std::array<size_t, kColumnCount> after{};   // spaces after it
-    size_t total = details.size() + 1;
-    for (int c = first; c < kColumnCount; ++c) {
-      if (!visible[c]) continue;
-      cells[c] = cell_text(c);
-      const size_t delim = c == first ? 0 : kDelimiter[c];
-      const size_t pad = width[c] > cells[c].size() ? width[c] - cells[c].size() : 0;
-      if (kRightAligned[c]) {
-        before[c] = delim + pad;
-      } else {
-        before[c] = delim;
-        after[c] = (c != kColPeerPort || more) ? pad : 0;
-      }
-      total += before[c] + cells[c].size() + after[c];
-    }
-    const std::string_view process =
-        header_row && layout_.process_header ? std::string_view("Process") : std::string_view();
-    total += process.size();
-    const size_t start = out_buf_.size();
-    out_buf_.resize(start + total + kSlack);
-    char* p = out_buf_.data() + start;
-    for (int c = first; c < kColumnCount; ++c) {
-      if (!visible[c]) continue;
-      p = fill_spaces(p, before[c]);
-      p = copy_bytes(p, cells[c], header_row);  // header cells are literals: no slack
-      p = fill_spaces(p, after[c]);
-    }
-    p = copy_bytes(p, process, true);
-    p = copy_bytes(p, details);
-    *p = '\n';
-    out_buf_.resize(start + total);
-    if (out_buf_.size() >= kOutChunk) write_out();
-  };
 
   if (print_header) {
-    emit([](int c) { return kHeaders[c]; }, std::string_view(), true);
+    // Pad the last column only when more text follows on this line.
+    const bool more = layout_.process_header;
+    for (int c = first; c < kColumnCount; ++c) {
+      if (!visible[c]) continue;
+      const std::string_view h = kHeaders[c];
+      const size_t pad = width[c] - h.size();
+      const size_t delim = c == first ? 0 : kDelimiter[c];
+      const size_t start = out_buf_.size();
+      out_buf_.resize(start + delim + width[c] + kSlack);
+      char* p = out_buf_.data() + start;
+      if (kRightAligned[c]) p = fill_spaces(p, delim + pad);
+      if (!kRightAligned[c]) p = fill_spaces(p, delim);
+      p = copy_bytes(p, h, true);  // literals: no slack to read past
+      if (!kRightAligned[c] && (c != kColPeerPort || more)) p = fill_spaces(p, pad);
+      out_buf_.resize(static_cast<size_t>(p - out_buf_.data()));
+    }
+    if (layout_.process_header) put_literal(out_buf_, "Process");
+    out_buf_.push_back('\n');
     header_done_ = true;
   }
+
+  // The per-batch layout of the visible columns, so that the row loop only copies and pads.
+  struct Col {
+    uint8_t index;
+    bool right;      // right-aligned: padding goes before the text
+    bool pad_after;  // left-aligned and not the last column
+    uint8_t delim;   // spaces before the column
+    uint32_t width;
+  };
+  std::array<Col, kColumnCount> cols{};
+  size_t ncols = 0;
+  size_t row_bound = 1;  // the newline; each cell takes at most delim + width
+  for (int c = first; c < kColumnCount; ++c) {
+    if (!visible[c]) continue;
+    const auto delim = static_cast<uint8_t>(c == first ? 0 : kDelimiter[c]);
+    cols[ncols++] =
+        Col{static_cast<uint8_t>(c), kRightAligned[c], !kRightAligned[c] && c != kColPeerPort,
+            delim, static_cast<uint32_t>(width[c])};
+    row_bound += delim + width[c];
+  }
+  const char* text = text_.data();
   for (const Row& r : rows_) {
-    std::string_view details(text_.data() + r.start[kColumnCount],
-                             r.end[kColumnCount] - r.start[kColumnCount]);
-    emit([&](int c) { return std::string_view(text_.data() + r.start[c], r.end[c] - r.start[c]); },
-         details, false);
+    const std::string_view details(text + r.start[kColumnCount],
+                                   r.end[kColumnCount] - r.start[kColumnCount]);
+    // The last column (Port) is padded only when more text follows on the line (not before
+    // the -i/-m "\n\t" block).
+    const bool more = !details.empty() && details.front() != '\n';
+    const size_t start = out_buf_.size();
+    out_buf_.resize(start + row_bound + details.size() + kSlack);
+    char* p = out_buf_.data() + start;
+    for (size_t i = 0; i < ncols; ++i) {
+      const Col& col = cols[i];
+      const uint32_t len = r.end[col.index] - r.start[col.index];
+      const std::string_view cell(text + r.start[col.index], len);
+      const uint32_t pad = col.width - len;  // a cell is never wider than its column
+      if (col.right) {
+        p = fill_spaces(p, col.delim + pad);
+        p = copy_bytes(p, cell);
+      } else {
+        *p = ' ';  // the delimiter, if any; overwritten otherwise
+        p += col.delim;
+        p = copy_bytes(p, cell);
+        if (col.pad_after || more) p = fill_spaces(p, pad);
+      }
+    }
+    p = copy_bytes(p, details);
+    *p++ = '\n';
+    out_buf_.resize(static_cast<size_t>(p - out_buf_.data()));
+    if (out_buf_.size() >= kOutChunk) write_out();
   }
   rows_.clear();
   text_.clear();

@@ -76,4 +76,18 @@ class TableWriter {
   fmt::memory_buffer out_buf_;
 };
 
+// Called for every cell of every row: inline, so that the caller's loop keeps its registers.
+inline void TableWriter::begin_row() {
+  cur_ = Row{};
+  mark_ = static_cast<uint32_t>(text_.size());
+}
+
+inline void TableWriter::end_cell(Column c) {
+  cur_.start[c] = mark_;
+  cur_.end[c] = static_cast<uint32_t>(text_.size());
+  mark_ = cur_.end[c];
+}
+
+inline void TableWriter::end_details() { end_cell(kColumnCount); }
+
 }  // namespace tcpscope::render
