@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   auto config = agent::load_config(f);
   if (!config) {
     std::fprintf(stderr, "tcpscope: error: %s\n", config.error().what().c_str());
-    return config.error().kind() == ErrorKind::kUsage ? 2 : 1;
+    return 2;  // a bad flag or config file (missing or unreadable included): nothing started
   }
   return agent::run_agent(f, std::move(*config), agent::RunOptions{once, count});
 }
