@@ -87,24 +87,6 @@ uint64_t lookup(const std::vector<std::pair<uint64_t, uint64_t>>& sorted, uint64
   return it != sorted.end() && it->first == key ? it->second : fallback;
 }
 
-class Tee final : public model::SocketVisitor {
- public:
-  Tee(model::SocketVisitor& a, model::SocketVisitor& b) : a_(a), b_(b) {}
-  void on_socket(const model::SocketRecord& r) override {
-    a_.on_socket(r);
-    b_.on_socket(r);
-  }
-  bool on_restart(const model::DumpRequest& req) override {
-    const bool ra = a_.on_restart(req);
-    const bool rb = b_.on_restart(req);
-    return ra && rb;
-  }
-
- private:
-  model::SocketVisitor& a_;
-  model::SocketVisitor& b_;
-};
-
 }  // namespace
 
 std::string_view tick_kind_name(TickKind k) { return k == TickKind::kFull ? "full" : "listener"; }
@@ -197,7 +179,7 @@ Status NamespaceCollector::read_listeners(TickKind kind, const AgentConfig& cfg)
     }
     census_ = model::Census{};
     doctor::PressureTally tally(first, last);
-    Tee tee(census_, tally);
+    model::TeeVisitor tee(census_, tally);
     if (auto st = source::take_census(*src_, tee, totals); !st) {
       has_full_ = false;
       return st;

@@ -50,25 +50,6 @@ int could_not_check(const Error& e) {
   return kUnknown;
 }
 
-// Feeds one dump to the census and the tally.
-class Tee final : public model::SocketVisitor {
- public:
-  Tee(model::SocketVisitor& a, model::SocketVisitor& b) : a_(a), b_(b) {}
-  void on_socket(const model::SocketRecord& r) override {
-    a_.on_socket(r);
-    b_.on_socket(r);
-  }
-  bool on_restart(const model::DumpRequest& req) override {
-    const bool ra = a_.on_restart(req);
-    const bool rb = b_.on_restart(req);
-    return ra && rb;
-  }
-
- private:
-  model::SocketVisitor& a_;
-  model::SocketVisitor& b_;
-};
-
 void sleep_until(int64_t deadline_ns) {
   timespec ts{static_cast<time_t>(deadline_ns / 1000000000),
               static_cast<long>(deadline_ns % 1000000000)};
@@ -142,7 +123,7 @@ class Doctor {
     }
     census_ = model::Census{};
     doctor::PressureTally tally(first, last);
-    Tee tee(census_, tally);
+    model::TeeVisitor tee(census_, tally);
     model::DumpStats totals;
     if (auto st = source::take_census(*src_, tee, totals, {true, true, false}); !st) {
       return fail(std::move(st.error()));

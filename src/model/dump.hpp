@@ -52,4 +52,24 @@ class SocketVisitor {
   virtual bool on_restart(const DumpRequest& /*req*/) { return false; }
 };
 
+// Feeds one dump to two visitors (a census and a tally in one pass); a restart is accepted only
+// when both can take it back.
+class TeeVisitor final : public SocketVisitor {
+ public:
+  TeeVisitor(SocketVisitor& a, SocketVisitor& b) : a_(a), b_(b) {}
+  void on_socket(const SocketRecord& r) override {
+    a_.on_socket(r);
+    b_.on_socket(r);
+  }
+  bool on_restart(const DumpRequest& req) override {
+    const bool ra = a_.on_restart(req);
+    const bool rb = b_.on_restart(req);
+    return ra && rb;
+  }
+
+ private:
+  SocketVisitor& a_;
+  SocketVisitor& b_;
+};
+
 }  // namespace tcpscope::model
