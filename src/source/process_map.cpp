@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 
 #include "base/unique_fd.hpp"
@@ -57,8 +59,65 @@ bool read_comm(int pid_dir, std::string& pool, uint32_t& off, uint16_t& len) {
 
 }  // namespace
 
+Result<ProcessMapMethod> ProcessMap::method_from_env() {
+  const char* v = std::getenv("TCPSCOPE_PROCESS_MAP");
+  const std::string_view s = v == nullptr ? std::string_view() : std::string_view(v);
+  if (s.empty() || s == "auto") return ProcessMapMethod::kAuto;
+  if (s == "proc") return ProcessMapMethod::kProc;
+  if (s == "bpf") return ProcessMapMethod::kBpf;
+  return fail(Error::usage("TCPSCOPE_PROCESS_MAP: expected auto, proc or bpf, got '" +
+                           std::string(s) + "'"));
+}
+
 Result<ProcessMap> ProcessMap::scan(const std::string& proc_root) {
+  auto method = method_from_env();
+  if (!method) return fail(std::move(method.error()));
+  return scan(proc_root, *method);
+}
+
+Result<ProcessMap> ProcessMap::scan(const std::string& proc_root, ProcessMapMethod method) {
+  switch (method) {
+    case ProcessMapMethod::kProc:
+      return scan_proc(proc_root);
+    case ProcessMapMethod::kBpf:
+      return scan_bpf();
+    case ProcessMapMethod::kAuto:
+      break;
+  }
+  if (bpf_applies(proc_root)) {
+    auto m = scan_bpf();
+    if (m) return m;
+    // Any failure (libbpf missing, a verifier or BTF mismatch, a refused capability inside a
+    // container, a read error) leaves the /proc walk, which needs nothing.
+  }
+  return scan_proc(proc_root);
+}
+
+void ProcessMap::sort_entries() {
+  std::sort(entries_.begin(), entries_.end(), [](const SocketOwner& a, const SocketOwner& b) {
+    if (a.inode != b.inode) return a.inode < b.inode;
+    if (a.pid != b.pid) return a.pid > b.pid;
+    return a.fd > b.fd;
+  });
+  // The index: open addressing, at most half full, each slot the position of an inode's first
+  // entry. A dump looks sockets up in hash-bucket order, random with respect to inodes; a
+  // binary search over 200k entries costs ~10 cache misses per socket, this one or two.
+  size_t slots = 16;
+  while (slots < 2 * entries_.size()) slots *= 2;
+  index_.assign(slots, kNoEntry);
+  index_shift_ = 32 - std::countr_zero(slots);
+  const size_t mask = slots - 1;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (i > 0 && entries_[i].inode == entries_[i - 1].inode) continue;
+    size_t s = slot(entries_[i].inode);
+    while (index_[s] != kNoEntry) s = (s + 1) & mask;
+    index_[s] = static_cast<uint32_t>(i);
+  }
+}
+
+Result<ProcessMap> ProcessMap::scan_proc(const std::string& proc_root) {
   ProcessMap map;
+  map.method_ = ProcessMapMethod::kProc;
   int root_fd = ::open(proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return fail(Error::from_errno("open " + proc_root, errno));
   UniqueFd root_owner = UniqueFd::adopt(root_fd);
@@ -98,21 +157,21 @@ Result<ProcessMap> ProcessMap::scan(const std::string& proc_root) {
     ::closedir(fds);
   }
   ::closedir(root);
-  std::sort(map.entries_.begin(), map.entries_.end(),
-            [](const SocketOwner& a, const SocketOwner& b) {
-              if (a.inode != b.inode) return a.inode < b.inode;
-              if (a.pid != b.pid) return a.pid > b.pid;
-              return a.fd > b.fd;
-            });
+  map.sort_entries();
   return map;
 }
 
 std::span<const SocketOwner> ProcessMap::owners(uint32_t inode) const {
-  auto lo = std::lower_bound(entries_.begin(), entries_.end(), inode,
-                             [](const SocketOwner& o, uint32_t i) { return o.inode < i; });
-  auto hi = lo;
-  while (hi != entries_.end() && hi->inode == inode) ++hi;
-  return {lo, hi};
+  if (index_.empty()) return {};
+  const size_t mask = index_.size() - 1;
+  for (size_t s = slot(inode); index_[s] != kNoEntry; s = (s + 1) & mask) {
+    const size_t lo = index_[s];
+    if (entries_[lo].inode != inode) continue;
+    size_t hi = lo + 1;
+    while (hi < entries_.size() && entries_[hi].inode == inode) ++hi;
+    return std::span<const SocketOwner>(entries_).subspan(lo, hi - lo);
+  }
+  return {};
 }
 
 }  // namespace tcpscope::source
