@@ -382,19 +382,18 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, mode
     counter_families_.clear();
     families_of_ = &out;
     counter_patterns_ = cfg.counters;
+    counter_matcher_ = model::CounterPatterns(cfg.counters);
   }
-  const model::CounterPatterns patterns(cfg.counters);
   const auto& snap = sampler_.current();
   for (size_t i = 0; i < snap.size(); ++i) {
     const std::string_view name = snap.name(i);
     auto it = counter_families_.find(name);
     if (it == counter_families_.end()) {
-      bool wanted = std::find(default_counters().begin(), default_counters().end(), name) !=
-                    default_counters().end();
-      if (!wanted && !cfg.counters.empty()) wanted = patterns.matches(name);
-      if (wanted && model::nstat_hides(name) && !patterns.names_exactly(name)) {
-        wanted = std::find(default_counters().begin(), default_counters().end(), name) !=
-                 default_counters().end();
+      bool wanted = std::ranges::find(default_counters(), name) != default_counters().end();
+      if (!wanted && !cfg.counters.empty()) {
+        // As nstat: the values it hides (configuration constants) only when named exactly.
+        wanted = counter_matcher_.matches(name) &&
+                 (!model::nstat_hides(name) || counter_matcher_.names_exactly(name));
       }
       int64_t fam = -1;
       if (wanted) {

@@ -117,6 +117,7 @@ class NamespaceCollector {
   std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>> counter_families_;
   const model::MetricSet* families_of_ = nullptr;
   std::vector<std::string> counter_patterns_;
+  model::CounterPatterns counter_matcher_;
 
   std::array<double, 2> duration_s_{};
   std::array<uint64_t, 2> collections_{};
