@@ -93,6 +93,28 @@ void text_finding(fmt::memory_buffer& b, const Finding& f, const FormatOptions& 
   b.push_back('\n');
 }
 
+void json_listener(fmt::memory_buffer& b, const ListenerEvidence& l) {
+  auto o = std::back_inserter(b);
+  fmt::format_to(o, "{{\"address\": ");
+  append_json_string(b, l.address);
+  fmt::format_to(o,
+                 ", \"port\": {}, \"accept_queue\": {}, \"accept_queue_limit\": {}, "
+                 "\"fill_percent\": {:.1f}, \"syn_recv\": {}, \"drops_in_window\": ",
+                 l.port, l.accept_queue, l.accept_queue_limit, l.fill_percent, l.syn_recv);
+  if (l.drops_in_window) {
+    fmt::format_to(o, "{}", *l.drops_in_window);
+  } else {
+    fmt::format_to(o, "null");
+  }
+  fmt::format_to(o, ", \"capped_by\": ");
+  if (l.capped_by.empty()) {
+    fmt::format_to(o, "null");
+  } else {
+    append_json_string(b, l.capped_by);
+  }
+  fmt::format_to(o, "}}");
+}
+
 void json_finding(fmt::memory_buffer& b, const Finding& f) {
   auto o = std::back_inserter(b);
   fmt::format_to(o, "{{\"id\": ");
@@ -121,25 +143,8 @@ void json_finding(fmt::memory_buffer& b, const Finding& f) {
   }
   fmt::format_to(o, "],\n     \"listeners\": [");
   for (size_t i = 0; i < f.listeners.size(); ++i) {
-    const auto& l = f.listeners[i];
-    fmt::format_to(o, "{}{{\"address\": ", i ? ", " : "");
-    append_json_string(b, l.address);
-    fmt::format_to(o,
-                   ", \"port\": {}, \"accept_queue\": {}, \"accept_queue_limit\": {}, "
-                   "\"fill_percent\": {:.1f}, \"syn_recv\": {}, \"drops_in_window\": ",
-                   l.port, l.accept_queue, l.accept_queue_limit, l.fill_percent, l.syn_recv);
-    if (l.drops_in_window) {
-      fmt::format_to(o, "{}", *l.drops_in_window);
-    } else {
-      fmt::format_to(o, "null");
-    }
-    fmt::format_to(o, ", \"capped_by\": ");
-    if (l.capped_by.empty()) {
-      fmt::format_to(o, "null");
-    } else {
-      append_json_string(b, l.capped_by);
-    }
-    fmt::format_to(o, "}}");
+    fmt::format_to(o, "{}", i ? ", " : "");
+    json_listener(b, f.listeners[i]);
   }
   fmt::format_to(o, "],\n     \"endpoints\": [");
   for (size_t i = 0; i < f.endpoints.size(); ++i) {
@@ -231,7 +236,12 @@ void format_json(fmt::memory_buffer& b, const Report& r, const FormatOptions& o)
     append_json_string(b, r.skipped[i].reason);
     fmt::format_to(out, "}}");
   }
-  fmt::format_to(out, "]\n}}\n");
+  fmt::format_to(out, "],\n  \"listeners_total\": {},\n  \"listeners\": [", r.listeners_total);
+  for (size_t i = 0; i < r.listeners.size(); ++i) {
+    fmt::format_to(out, "{}\n    ", i ? "," : "");
+    json_listener(b, r.listeners[i]);
+  }
+  fmt::format_to(out, "{}]\n}}\n", r.listeners.empty() ? "" : "\n  ");
 }
 
 }  // namespace tcpscope::doctor

@@ -775,6 +775,23 @@ Report diagnose(const Snapshot& s, const Thresholds& t) {
   }
   std::stable_sort(r.findings.begin(), r.findings.end(),
                    [](const Finding& a, const Finding& c) { return a.severity > c.severity; });
+  std::vector<const ListenerSample*> order;
+  order.reserve(s.listeners.size());
+  for (const auto& l : s.listeners) order.push_back(&l);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const ListenerSample* a, const ListenerSample* c) {
+                     if (a->info.fill_percent() != c->info.fill_percent()) {
+                       return a->info.fill_percent() > c->info.fill_percent();
+                     }
+                     if (a->info.accept_queue != c->info.accept_queue) {
+                       return a->info.accept_queue > c->info.accept_queue;
+                     }
+                     return a->info.port < c->info.port;
+                   });
+  r.listeners_total = order.size();
+  for (size_t i = 0; i < order.size() && i < kReportListeners; ++i) {
+    r.listeners.push_back(listener_evidence(*order[i], s.tunables));
+  }
   return r;
 }
 

@@ -63,11 +63,18 @@ struct Skipped {
   std::string reason;
 };
 
+// Listeners listed in every report, whatever fired (the fullest queues first).
+inline constexpr size_t kReportListeners = 20;
+
 struct Report {
   std::vector<Finding> findings;  // worst first, then in check order
   std::vector<Finding> notes;     // severity ok
   std::vector<std::string_view> passed;
   std::vector<Skipped> skipped;
+  // Every listener's queue, fullest first (then the larger queue, then the port); at most
+  // kReportListeners of `listeners_total`.
+  std::vector<ListenerEvidence> listeners;
+  size_t listeners_total = 0;
   double window_seconds = 0;
   Severity worst() const;
 };

@@ -340,5 +340,37 @@ TEST(DoctorFormat, TextAndJson) {
   EXPECT_NE(j.find("\"capped_by\": \"backlog\""), std::string::npos);
 }
 
+TEST(DoctorReport, ListsEveryListenerFullestFirstUpToTheCap) {
+  Snapshot s = healthy();
+  s.listeners.push_back(listener("0.0.0.0", 22, 0, 128));
+  s.listeners.push_back(listener("127.0.0.1", 8080, 3, 4, std::nullopt));
+  s.listeners.push_back(listener("0.0.0.0", 443, 64, 128));
+  const Report r = diagnose(s, Thresholds{});
+  EXPECT_EQ(r.listeners_total, 3u);
+  ASSERT_EQ(r.listeners.size(), 3u);
+  EXPECT_EQ(r.listeners[0].address, "127.0.0.1:8080");  // 75% full
+  EXPECT_EQ(r.listeners[1].address, "0.0.0.0:443");     // 50%
+  EXPECT_EQ(r.listeners[2].address, "0.0.0.0:22");
+  EXPECT_FALSE(r.listeners[0].drops_in_window);
+  fmt::memory_buffer json;
+  format_json(json, r, FormatOptions{});
+  const std::string j(json.data(), json.size());
+  EXPECT_TRUE(tcpscope::testing::json_well_formed(j)) << j;
+  EXPECT_NE(j.find("\"listeners_total\": 3,\n  \"listeners\": [\n    {\"address\": "
+                   "\"127.0.0.1:8080\", \"port\": 8080, \"accept_queue\": 3, "
+                   "\"accept_queue_limit\": 4, \"fill_percent\": 75.0, \"syn_recv\": 0, "
+                   "\"drops_in_window\": null, \"capped_by\": \"backlog\"}"),
+            std::string::npos)
+      << j;
+
+  for (uint16_t port = 1000; port < 1000 + kReportListeners + 5; ++port) {
+    s.listeners.push_back(listener("0.0.0.0", port, 0, 128));
+  }
+  const Report many = diagnose(s, Thresholds{});
+  EXPECT_EQ(many.listeners_total, kReportListeners + 8);
+  EXPECT_EQ(many.listeners.size(), kReportListeners);
+  EXPECT_EQ(many.listeners[0].address, "127.0.0.1:8080");
+}
+
 }  // namespace
 }  // namespace tcpscope::doctor
