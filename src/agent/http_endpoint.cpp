@@ -2,12 +2,14 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "agent/log.hpp"
 
@@ -22,24 +24,32 @@ constexpr auto kIdleExit = std::chrono::seconds(30);
 // The library's stock pool has a fixed size and an unbounded queue. This one starts one thread
 // and adds one (up to kMaxThreads) whenever a connection arrives and no thread is idle, so a
 // scrape waits behind at most a few stuck clients; extra threads leave after kIdleExit.
+//
+// Every thread is joined, never detached: one that leaves records its id and the next
+// enqueue() (or shutdown()) joins it, so the pool outlives all of them (a detached thread
+// could still be touching the pool's condition variable while shutdown() returns).
 class ElasticPool final : public httplib::TaskQueue {
  public:
   void enqueue(std::function<void()> fn) override {
     std::unique_lock lock(mutex_);
+    reap_locked();
     jobs_.push_back(std::move(fn));
-    if (idle_ == 0 && live_ < kMaxThreads) {
-      ++live_;
-      std::thread([this] { work(); }).detach();
+    if (idle_ == 0 && threads_.size() < kMaxThreads) {
+      threads_.emplace_back([this] { work(); });
     } else {
       cond_.notify_one();
     }
   }
 
   void shutdown() override {
-    std::unique_lock lock(mutex_);
-    stop_ = true;
-    cond_.notify_all();
-    exited_.wait(lock, [&] { return live_ == 0; });
+    std::vector<std::thread> threads;
+    {
+      std::unique_lock lock(mutex_);
+      stop_ = true;
+      cond_.notify_all();
+      threads.swap(threads_);
+    }
+    for (auto& t : threads) t.join();
   }
 
  private:
@@ -49,7 +59,7 @@ class ElasticPool final : public httplib::TaskQueue {
       ++idle_;
       const bool woke = cond_.wait_for(lock, kIdleExit, [&] { return stop_ || !jobs_.empty(); });
       --idle_;
-      if (jobs_.empty() && (stop_ || (!woke && live_ > 1))) break;
+      if (jobs_.empty() && (stop_ || (!woke && threads_.size() - left_.size() > 1))) break;
       if (jobs_.empty()) continue;
       auto fn = std::move(jobs_.front());
       jobs_.pop_front();
@@ -57,16 +67,28 @@ class ElasticPool final : public httplib::TaskQueue {
       fn();
       lock.lock();
     }
-    --live_;
-    // Notifies only after this thread is done with the pool (shutdown() may destroy it next).
-    std::notify_all_at_thread_exit(exited_, std::move(lock));
+    left_.push_back(std::this_thread::get_id());
+  }
+
+  // Joins the threads that left (they no longer touch the pool once their id is recorded and
+  // the lock released; join waits for the rest of their exit).
+  void reap_locked() {
+    for (const auto id : left_) {
+      auto it = std::find_if(threads_.begin(), threads_.end(),
+                             [&](const std::thread& t) { return t.get_id() == id; });
+      if (it != threads_.end()) {
+        it->join();
+        threads_.erase(it);
+      }
+    }
+    left_.clear();
   }
 
   std::mutex mutex_;
   std::condition_variable cond_;
-  std::condition_variable exited_;
   std::deque<std::function<void()>> jobs_;
-  size_t live_ = 0;
+  std::vector<std::thread> threads_;
+  std::vector<std::thread::id> left_;
   size_t idle_ = 0;
   bool stop_ = false;
 };
