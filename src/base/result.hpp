@@ -96,6 +96,13 @@ class [[nodiscard]] Expected {
   const Error& error() const& { return std::get<1>(v_); }
   Error&& error() && { return std::get<1>(std::move(v_)); }
 
+  // As std::expected: equal to a value when it holds one that compares equal.
+  template <typename U>
+  requires(!std::is_same_v<std::remove_cvref_t<U>, Expected>) friend bool operator==(
+      const Expected& x, const U& v) {
+    return x.has_value() && *x == v;
+  }
+
  private:
   std::variant<T, Error> v_;
 };
