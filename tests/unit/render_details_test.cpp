@@ -691,42 +691,6 @@ TEST(RenderFormat, RateUnits) {
   EXPECT_EQ(rate(91437176470.588, true), "91437176471");
 }
 
-TEST(RenderFormat, MatchesPrintfOnManyValues) {
-  uint64_t x = 0x9e3779b97f4a7c15ULL;
-  for (int i = 0; i < 20000; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    const double us = static_cast<double>(x % 100000000) / 1000;
-    const double bps = static_cast<double>(x >> (x % 40)) * 8.0;
-    char want[128];
-    fmt::memory_buffer b;
-    std::snprintf(want, sizeof want, "%g", us);
-    b.clear();
-    fmt::format_to(fmt::appender(b), "{:g}", us);
-    ASSERT_EQ(fmt::to_string(b), want);
-    std::snprintf(want, sizeof want, "%.0f", bps);
-    ASSERT_EQ(rate(bps, true), want);
-    const char* unit = bps >= 1e12  ? "T"
-                       : bps >= 1e9 ? "G"
-                       : bps >= 1e6 ? "M"
-                       : bps >= 1e3 ? "k"
-                                    : "";
-    const double scaled = bps >= 1e12  ? bps / 1e12
-                          : bps >= 1e9 ? bps / 1e9
-                          : bps >= 1e6 ? bps / 1e6
-                          : bps >= 1e3 ? bps / 1e3
-                                       : bps;
-    std::snprintf(want, sizeof want, *unit != '\0' ? "%.3g%s" : "%g%s", scaled, unit);
-    ASSERT_EQ(rate(bps, false), want);
-    const double pct = 100.0 * static_cast<double>(x % 1000003) / 1000003.0;
-    std::snprintf(want, sizeof want, "%.1f", pct);
-    b.clear();
-    fmt::format_to(fmt::appender(b), "{:.1f}", pct);
-    ASSERT_EQ(fmt::to_string(b), want);
-  }
-}
-
 // What ss prints for a rate of bits/s: "%.0f" with -n, else "%.3g" and a unit (or "%g").
 std::string printf_rate(double bps, bool numeric) {
   char want[512];
@@ -746,6 +710,30 @@ std::string printf_rate(double bps, bool numeric) {
                                      : bps;
   std::snprintf(want, sizeof want, *unit != '\0' ? "%.3g%s" : "%g%s", scaled, unit);
   return want;
+}
+
+TEST(RenderFormat, MatchesPrintfOnManyValues) {
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const double us = static_cast<double>(x % 100000000) / 1000;
+    const double bps = static_cast<double>(x >> (x % 40)) * 8.0;
+    char want[128];
+    fmt::memory_buffer b;
+    std::snprintf(want, sizeof want, "%g", us);
+    b.clear();
+    fmt::format_to(fmt::appender(b), "{:g}", us);
+    ASSERT_EQ(fmt::to_string(b), want);
+    ASSERT_EQ(rate(bps, true), printf_rate(bps, true));
+    ASSERT_EQ(rate(bps, false), printf_rate(bps, false));
+    const double pct = 100.0 * static_cast<double>(x % 1000003) / 1000003.0;
+    std::snprintf(want, sizeof want, "%.1f", pct);
+    b.clear();
+    fmt::format_to(fmt::appender(b), "{:.1f}", pct);
+    ASSERT_EQ(fmt::to_string(b), want);
+  }
 }
 
 TEST(RenderFormat, KernelRatesAndTimesMatchPrintf) {
