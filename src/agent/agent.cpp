@@ -166,7 +166,7 @@ class Agent {
         if (this->reload()) arm(tfd.get());
       }
       if (tick && !stop) {
-        const bool full = pending_full_ || !started_;
+        const bool full = pending_full_;
         pending_full_ = false;
         const bool ok = run_tick(full ? TickKind::kFull : TickKind::kListener);
         if (!ok) status = opts_.count > 0 ? 1 : status;
@@ -177,7 +177,6 @@ class Agent {
             stop = true;
           }
         }
-        started_ = true;
       }
       if (stop) break;
     }
@@ -391,7 +390,6 @@ class Agent {
   std::string statm_;
   int64_t tick_no_ = -1;
   bool pending_full_ = true;
-  bool started_ = false;
   uint64_t full_ticks_ = 0;
   int64_t emitted_ = 0;
   uint64_t ticks_skipped_ = 0;

@@ -238,16 +238,14 @@ Status NamespaceCollector::read_listeners(TickKind kind, const AgentConfig& cfg)
 
 void NamespaceCollector::build_rows(TickKind kind) {
   // Peaks: reset to this reading on a full tick, raised by listener ticks in between.
-  std::vector<std::pair<uint64_t, uint64_t>> peaks;
-  peaks.reserve(latest_listeners_.size());
+  peaks_next_.clear();  // the two vectors swap roles every tick, keeping their capacity
   for (const auto& l : latest_listeners_) {
     const uint64_t old = kind == TickKind::kFull ? 0 : lookup(peaks_, l.cookie, 0);
-    peaks.emplace_back(l.cookie, std::max<uint64_t>(old, l.accept_queue));
+    peaks_next_.emplace_back(l.cookie, std::max<uint64_t>(old, l.accept_queue));
   }
-  std::sort(peaks.begin(), peaks.end());
-  peaks_.swap(peaks);
+  std::sort(peaks_next_.begin(), peaks_next_.end());
+  peaks_.swap(peaks_next_);
 
-  listener_count_ = latest_listeners_.size();
   size_t n = 0;
   for (const auto& l : latest_listeners_) {
     if (rows_.size() <= n) rows_.emplace_back();
@@ -324,7 +322,7 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, mode
     if (st == TcpState::kSynRecv) {
       n += census_.tcp()[static_cast<size_t>(TcpState::kNewSynRecv)].total();
     }
-    if (st == TcpState::kListen) n = listener_count_;
+    if (st == TcpState::kListen) n = latest_listeners_.size();
     out.add(
         ids[Metric::kSockets],
         {{"netns", ns}, {"protocol", "tcp"}, {"state", model::state_key(static_cast<uint8_t>(st))}},
@@ -336,7 +334,7 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, mode
           u(census_.udp()[static_cast<size_t>(TcpState::kEstablished)].total()), scope);
 
   // Listeners.
-  out.add(ids[Metric::kListeners], {{"netns", ns}}, u(listener_count_), scope);
+  out.add(ids[Metric::kListeners], {{"netns", ns}}, u(latest_listeners_.size()), scope);
   const size_t shown = std::min<size_t>(rows_.size(), cfg.max_listeners);
   out.add(ids[Metric::kListenersDropped], {{"netns", ns}}, u(rows_.size() - shown), scope);
   for (size_t i = 0; i < shown; ++i) {

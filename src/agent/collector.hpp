@@ -98,10 +98,10 @@ class NamespaceCollector {
   bool has_full_ = false;
   bool healthy_ = false;
   std::vector<model::ListenerInfo> latest_listeners_;
-  std::vector<ListenerRow> rows_;                        // newest listener reading, merged by label
-  std::vector<std::pair<uint64_t, uint64_t>> peaks_;     // cookie -> largest queue since full
+  std::vector<ListenerRow> rows_;                     // newest listener reading, merged by label
+  std::vector<std::pair<uint64_t, uint64_t>> peaks_;  // cookie -> largest queue since full
+  std::vector<std::pair<uint64_t, uint64_t>> peaks_next_;
   std::vector<std::pair<uint64_t, uint64_t>> syn_recv_;  // cookie -> SYN-RECV (last full)
-  uint64_t listener_count_ = 0;
 
   // The doctor's window: counters and listeners at the previous full tick.
   model::CounterSnapshot doctor_counters_;
