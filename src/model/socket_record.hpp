@@ -126,7 +126,7 @@ struct SocketRecord {
   DctcpInfo dctcp{};
   TcpInfo tcp_info{};
 
-  bool has(Attr a) const { return ((attrs >> a) & 1u) != 0; }
+  constexpr bool has(Attr a) const { return ((attrs >> a) & 1u) != 0; }
   void set(Attr a) { attrs |= 1u << a; }
   std::string_view cong_name() const { return {cong.data(), cong_len}; }
   bool is_v4_mapped_src() const;

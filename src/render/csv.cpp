@@ -1,10 +1,10 @@
 #include "render/csv.hpp"
 
+#include "model/tcp_info_fields.hpp"
 #include "model/tcp_state.hpp"
 #include "render/address.hpp"
 #include "render/append.hpp"
 #include "render/details.hpp"
-#include "render/tcpi_fields.hpp"
 
 namespace tcpscope::render {
 
@@ -12,48 +12,7 @@ namespace {
 
 using detail::put;
 using detail::put_int;
-using detail::TcpiField;
 using model::SocketRecord;
-
-// The tcp_info columns, in this order after the fixed ones (names as in JSON's "tcp_info").
-#define F TCPSCOPE_TCPI_FIELD
-constexpr TcpiField kTcpiColumns[] = {
-    F("rto_us", rto),
-    F("rtt_us", rtt),
-    F("rttvar_us", rttvar),
-    F("min_rtt_us", min_rtt),
-    F("snd_mss", snd_mss),
-    F("rcv_mss", rcv_mss),
-    F("snd_cwnd", snd_cwnd),
-    F("snd_ssthresh", snd_ssthresh),
-    F("unacked", unacked),
-    F("lost", lost),
-    F("retrans", retrans),
-    F("total_retrans", total_retrans),
-    F("bytes_sent", bytes_sent),
-    F("bytes_retrans", bytes_retrans),
-    F("bytes_acked", bytes_acked),
-    F("bytes_received", bytes_received),
-    F("segs_out", segs_out),
-    F("segs_in", segs_in),
-    F("data_segs_out", data_segs_out),
-    F("data_segs_in", data_segs_in),
-    F("delivered", delivered),
-    F("pacing_rate_bytes_per_sec", pacing_rate),
-    F("delivery_rate_bytes_per_sec", delivery_rate),
-    F("busy_time_us", busy_time),
-    F("rwnd_limited_us", rwnd_limited),
-    F("sndbuf_limited_us", sndbuf_limited),
-    F("last_data_sent_ms", last_data_sent),
-    F("last_data_recv_ms", last_data_recv),
-    F("last_ack_recv_ms", last_ack_recv),
-    F("notsent_bytes", notsent_bytes),
-    F("reordering", reordering),
-    F("rcv_space", rcv_space),
-    F("snd_wnd", snd_wnd),
-    F("rcv_wnd", rcv_wnd),
-};
-#undef F
 
 constexpr std::string_view kFixedHeader =
     "netid,state,recv_q,send_q,local_address,local_port,peer_address,peer_port,interface,uid,"
@@ -87,9 +46,10 @@ void append_csv_field(fmt::memory_buffer& out, std::string_view s) {
 
 void append_csv_header(fmt::memory_buffer& out) {
   put(out, kFixedHeader);
-  for (const TcpiField& f : kTcpiColumns) {
+  // The tcp_info columns: the catalog's, in its CSV order, named as in JSON.
+  for (const uint8_t i : model::kTcpiCsvOrder) {
     put(out, ',');
-    put(out, f.key);
+    put(out, model::kTcpiFields[i].key);
   }
   put(out, '\n');
 }
@@ -146,9 +106,10 @@ void append_csv_row(fmt::memory_buffer& out, const SocketRecord& rec, model::Nam
   }
   put(out, ',');
   if (rec.has(model::kAttrCong)) append_csv_field(out, rec.cong_name());
-  for (const TcpiField& f : kTcpiColumns) {
+  for (const uint8_t i : model::kTcpiCsvOrder) {
+    const model::TcpiField& f = model::kTcpiFields[i];
     put(out, ',');
-    if (detail::tcpi_present(rec, f)) put_int(out, detail::tcpi_read(rec.tcp_info, f));
+    if (model::tcpi_present(rec, f)) put_int(out, model::tcpi_read(rec.tcp_info, f));
   }
   put(out, '\n');
 }

@@ -3,9 +3,12 @@
 #include <fmt/compile.h>
 
 #include <array>
+#include <cstring>
 #include <tuple>
+#include <utility>
 
 #include "model/tcp_info.hpp"
+#include "model/tcp_info_fields.hpp"
 #include "model/tcp_state.hpp"
 #include "render/append.hpp"
 #include "render/number_format.hpp"
@@ -112,28 +115,236 @@ void put_cgroup(fmt::memory_buffer& out, uint64_t id, model::NameLookup* names) 
   }
 }
 
-#define HAS(field) TCPSCOPE_TCPI_HAS(len, field)
+// The tcp_info items of the -i line, in the catalog's order (ss's). The catalog is a constant,
+// so each item is expanded at compile time: its offset, label and hiding rule are constants and
+// the line is written as straight-line code, with no table walk per socket.
+struct InfoLine {
+  const SocketRecord& rec;
+  const DetailOptions& opts;
+  bool proc;  // a /proc record: only the fields /proc carries
+};
 
-// /proc/net/tcp carries only rto, ato, snd_cwnd and snd_ssthresh (the source converts jiffies
-// to microseconds so that units match netlink). Printed in ss's order and with its conditions,
-// in milliseconds like netlink records (ss's /proc path prints seconds; see
-// docs/ss-differences.md).
-void append_proc_tcp_info(fmt::memory_buffer& out, const SocketRecord& rec) {
-  const TcpInfo& t = rec.tcp_info;
-  const uint16_t len = rec.tcp_info_len;
-  Cursor c(out, kTcpInfoRoom);
-  if (HAS(rto) && t.rto != 0 && t.rto != 3000000) {
-    c.lit(" rto:");
-    write_ms(c, t.rto);
-  }
-  if (HAS(ato) && t.ato != 0) {
-    c.lit(" ato:");
-    write_ms(c, t.ato);
-  }
-  if (HAS(snd_cwnd) && t.snd_cwnd != 0) c.item(" cwnd:", t.snd_cwnd);
-  if (HAS(snd_ssthresh) && t.snd_ssthresh < 0xFFFF && t.snd_ssthresh != 0)
-    c.item(" ssthresh:", as_int(t.snd_ssthresh));
+template <size_t I>
+constexpr const model::TcpiField& field() {
+  return model::kTcpiFields[I];
 }
+
+template <size_t I>
+inline bool present(const InfoLine& x) {
+  constexpr const model::TcpiField& f = field<I>();
+  if (!model::tcp_info_has(x.rec.tcp_info_len, f.offset, f.size)) return false;
+  if constexpr (f.proc == model::TcpiProc::kYes) {
+    return true;
+  } else if constexpr (f.proc == model::TcpiProc::kListenOnly) {
+    return !x.proc || x.rec.state == static_cast<uint8_t>(model::TcpState::kListen);
+  } else {
+    return !x.proc;
+  }
+}
+
+#define TCPI_AT(member) TCPSCOPE_TCPI_INDEX(member)
+#define TCPI_PRESENT(member) present<TCPI_AT(member)>(x)
+
+template <size_t I>
+inline auto value(const TcpInfo& t) {
+  constexpr const model::TcpiField& f = field<I>();
+  const auto* base = reinterpret_cast<const unsigned char*>(&t) + f.offset;
+  if constexpr (f.size == 1) {
+    return *base;
+  } else if constexpr (f.size == 2) {
+    uint16_t v;
+    std::memcpy(&v, base, sizeof v);
+    return v;
+  } else if constexpr (f.size == 4) {
+    uint32_t v;
+    std::memcpy(&v, base, sizeof v);
+    return v;
+  } else {
+    uint64_t v;
+    std::memcpy(&v, base, sizeof v);
+    return v;
+  }
+}
+
+// The composite items: several fields, or other attributes, printed at a field's position.
+template <size_t I>
+inline void custom_item(Cursor& c, const InfoLine& x) {
+  constexpr const model::TcpiField& f = field<I>();
+  const SocketRecord& rec = x.rec;
+  const TcpInfo& t = rec.tcp_info;
+  const bool numeric = x.opts.numeric;
+  if constexpr (f.offset == offsetof(TcpInfo, options)) {
+    // Option flags, only with -o/-e (ss 6.1 tcp_show_info); then the congestion control.
+    if ((x.opts.options || x.opts.extended) && present<I>(x)) {
+      if ((t.options & model::kTcpiOptTimestamps) != 0) c.lit(" ts");
+      if (x.opts.newer_ss && (t.options & model::kTcpiOptUsecTs) != 0) c.lit(" usec_ts");
+      if ((t.options & model::kTcpiOptSack) != 0) c.lit(" sack");
+      if ((t.options & model::kTcpiOptEcn) != 0) c.lit(" ecn");
+      if ((t.options & model::kTcpiOptEcnSeen) != 0) c.lit(" ecnseen");
+      if ((t.options & model::kTcpiOptSynData) != 0) c.lit(" fastopen");
+    }
+    if (rec.has(model::kAttrCong) && rec.cong_len != 0) {
+      c.ch(' ');
+      c.padded_copy<std::tuple_size_v<decltype(rec.cong)>>(rec.cong.data(), rec.cong_len);
+    }
+  } else if constexpr (f.offset == offsetof(TcpInfo, wscale)) {
+    // Whenever negotiated (independent of -o).
+    if (TCPI_PRESENT(options) && present<I>(x) && (t.options & model::kTcpiOptWscale) != 0) {
+      c.item(" wscale:", t.snd_wscale());
+      c.item(",", t.rcv_wscale());
+    }
+  } else if constexpr (f.offset == offsetof(TcpInfo, rtt)) {
+    if (TCPI_PRESENT(rttvar) && t.rtt != 0) {
+      c.lit(" rtt:");
+      write_ms(c, t.rtt);
+      c.ch('/');
+      write_ms(c, t.rttvar);
+    }
+  } else if constexpr (f.offset == offsetof(TcpInfo, last_data_sent)) {
+    // Before lastsnd: the congestion-control extras, then the cwnd-limited send rate.
+    if (rec.has(model::kAttrDctcpInfo)) {
+      const auto& d = rec.dctcp;
+      if (d.enabled != 0) {
+        c.via_buffer([&d](fmt::memory_buffer& buf) {
+          fmt::format_to(fmt::appender(buf),
+                         FMT_COMPILE(" dctcp:(ce_state:{},alpha:{},ab_ecn:{},ab_tot:{})"),
+                         d.ce_state, d.alpha, d.ab_ecn, d.ab_tot);
+        });
+      } else {
+        c.lit(" dctcp:fallback_mode");
+      }
+    }
+    if (rec.has(model::kAttrBbrInfo)) {
+      const auto& b = rec.bbr;
+      const uint64_t bw = (uint64_t{b.bw_hi} << 32) | b.bw_lo;
+      c.lit(" bbr:(bw:");
+      write_byte_rate(c, bw, numeric);
+      c.lit("bps,mrtt:");
+      write_ms(c, b.min_rtt);
+      // Gains are fixed point with 8 fraction bits: gain / 256 is exactly gain * 390625 / 10^8.
+      if (b.pacing_gain != 0) {
+        c.lit(",pacing_gain:");
+        c.p = detail::write_g_scaled(c.p, uint64_t{b.pacing_gain} * 390625, 8);
+      }
+      if (b.cwnd_gain != 0) {
+        c.lit(",cwnd_gain:");
+        c.p = detail::write_g_scaled(c.p, uint64_t{b.cwnd_gain} * 390625, 8);
+      }
+      c.ch(')');
+    }
+    // Vegas' own RTT estimate wins when it has one.
+    double rtt = TCPI_PRESENT(rtt) ? static_cast<double>(t.rtt) : 0.0;
+    if (rec.has(model::kAttrVegasInfo) && rec.vegas.enabled != 0 && rec.vegas.rtt != 0 &&
+        rec.vegas.rtt != 0x7fffffff) {
+      rtt = static_cast<double>(rec.vegas.rtt);
+    }
+    if (rtt > 0 && TCPI_PRESENT(snd_mss) && t.snd_mss != 0 && TCPI_PRESENT(snd_cwnd) &&
+        t.snd_cwnd != 0) {
+      c.lit(" send ");
+      write_rate(c,
+                 static_cast<double>(t.snd_cwnd) * static_cast<double>(t.snd_mss) * 8000000. / rtt,
+                 numeric);
+      c.lit("bps");
+    }
+    if (present<I>(x) && t.last_data_sent != 0) c.item(" lastsnd:", t.last_data_sent);
+  } else if constexpr (f.offset == offsetof(TcpInfo, pacing_rate)) {
+    // Bytes/s in tcp_info, bits/s printed; ~0 means unlimited and is hidden.
+    if (present<I>(x) && t.pacing_rate != 0 && t.pacing_rate != ~uint64_t{0}) {
+      c.lit(" pacing_rate ");
+      write_byte_rate(c, t.pacing_rate, numeric);
+      c.lit("bps");
+      if (TCPI_PRESENT(max_pacing_rate) && t.max_pacing_rate != 0 &&
+          t.max_pacing_rate != ~uint64_t{0}) {
+        c.ch('/');
+        write_byte_rate(c, t.max_pacing_rate, numeric);
+        c.lit("bps");
+      }
+    }
+  } else if constexpr (f.offset == offsetof(TcpInfo, delivery_rate)) {
+    if (present<I>(x) && t.delivery_rate != 0) {
+      c.lit(" delivery_rate ");
+      write_byte_rate(c, t.delivery_rate, numeric);
+      c.lit("bps");
+    }
+  } else if constexpr (f.offset == offsetof(TcpInfo, flags)) {
+    if (present<I>(x) && t.delivery_rate_app_limited()) c.lit(" app_limited");
+  } else if constexpr (f.offset == offsetof(TcpInfo, busy_time)) {
+    // Time busy sending, and the shares limited by the peer's window / our send buffer.
+    if (present<I>(x) && t.busy_time != 0) {
+      c.item(" busy:", t.busy_time / 1000);
+      c.lit("ms");
+      if (TCPI_PRESENT(rwnd_limited) && t.rwnd_limited != 0) {
+        c.item(" rwnd_limited:", t.rwnd_limited / 1000);
+        c.lit("ms(");
+        c.via_buffer([&t](fmt::memory_buffer& buf) {
+          put_fixed1(
+              buf, 100.0 * static_cast<double>(t.rwnd_limited) / static_cast<double>(t.busy_time));
+        });
+        c.lit("%)");
+      }
+      if (TCPI_PRESENT(sndbuf_limited) && t.sndbuf_limited != 0) {
+        c.item(" sndbuf_limited:", t.sndbuf_limited / 1000);
+        c.lit("ms(");
+        c.via_buffer([&t](fmt::memory_buffer& buf) {
+          put_fixed1(buf, 100.0 * static_cast<double>(t.sndbuf_limited) /
+                              static_cast<double>(t.busy_time));
+        });
+        c.lit("%)");
+      }
+    }
+  } else if constexpr (f.offset == offsetof(TcpInfo, retrans)) {
+    if (present<I>(x) && TCPI_PRESENT(total_retrans) && (t.retrans != 0 || t.total_retrans != 0)) {
+      c.item(" retrans:", t.retrans);
+      c.item("/", t.total_retrans);
+    }
+  } else if constexpr (f.offset == offsetof(TcpInfo, sacked)) {
+    // For LISTEN, sacked is the backlog limit, so it is hidden there.
+    if (present<I>(x) && t.sacked != 0 &&
+        rec.state != static_cast<uint8_t>(model::TcpState::kListen))
+      c.item(" sacked:", t.sacked);
+  } else {
+    static_assert(I != I, "a custom -i item without code");
+  }
+}
+
+// One catalog item of the -i line.
+template <size_t I>
+inline void info_item(Cursor& c, const InfoLine& x) {
+  constexpr const model::TcpiField& f = field<I>();
+  if constexpr (f.text == model::TcpiText::kCustom) {
+    custom_item<I>(c, x);
+  } else if constexpr (f.text != model::TcpiText::kNone) {
+    if constexpr (f.newer_ss) {
+      if (!x.opts.newer_ss) return;
+    }
+    if (!present<I>(x)) return;
+    const auto v = value<I>(x.rec.tcp_info);
+    if constexpr (!f.show_zero) {
+      if (v == 0) return;
+    }
+    if constexpr (f.hide != 0 && f.hide_from) {
+      if (v >= f.hide) return;
+    } else if constexpr (f.hide != 0) {
+      if (v == f.hide) return;
+    }
+    c.str(f.label);
+    if constexpr (f.text == model::TcpiText::kMs) {
+      write_ms(c, static_cast<uint32_t>(v));
+    } else if constexpr (f.text == model::TcpiText::kInt) {
+      c.num(as_int(static_cast<uint32_t>(v)));
+    } else {
+      c.num(v);
+    }
+  }
+}
+
+template <size_t... I>
+inline void info_items(Cursor& c, const InfoLine& x, std::index_sequence<I...>) {
+  (info_item<I>(c, x), ...);
+}
+
+#undef TCPI_PRESENT
+#undef TCPI_AT
 
 }  // namespace
 
@@ -233,194 +444,11 @@ void append_memory(fmt::memory_buffer& out, const SocketRecord& rec) {
 
 void append_tcp_info(fmt::memory_buffer& out, const SocketRecord& rec, const DetailOptions& opts) {
   if (!rec.has(model::kAttrInfo)) return;
-  if (rec.origin == model::Origin::kProc) {
-    append_proc_tcp_info(out, rec);
-    return;
-  }
-  const TcpInfo& t = rec.tcp_info;
-  const uint16_t len = rec.tcp_info_len;
-  const bool show_options = opts.options || opts.extended;
-  const bool numeric = opts.numeric;
   // One reservation for the whole line; items are then written through a raw pointer.
   Cursor c(out, kTcpInfoRoom);
-
-  // 1-5: option flags, only with -o/-e (ss 6.1 tcp_show_info).
-  if (show_options && HAS(options)) {
-    if ((t.options & model::kTcpiOptTimestamps) != 0) c.lit(" ts");
-    if (opts.newer_ss && (t.options & model::kTcpiOptUsecTs) != 0) c.lit(" usec_ts");
-    if ((t.options & model::kTcpiOptSack) != 0) c.lit(" sack");
-    if ((t.options & model::kTcpiOptEcn) != 0) c.lit(" ecn");
-    if ((t.options & model::kTcpiOptEcnSeen) != 0) c.lit(" ecnseen");
-    if ((t.options & model::kTcpiOptSynData) != 0) c.lit(" fastopen");
-  }
-  // 6: congestion control name.
-  if (rec.has(model::kAttrCong) && rec.cong_len != 0) {
-    c.ch(' ');
-    c.padded_copy<std::tuple_size_v<decltype(rec.cong)>>(rec.cong.data(), rec.cong_len);
-  }
-  // 7: wscale, whenever negotiated (independent of -o).
-  if (HAS(options) && HAS(wscale) && (t.options & model::kTcpiOptWscale) != 0) {
-    c.item(" wscale:", t.snd_wscale());
-    c.item(",", t.rcv_wscale());
-  }
-  // 8-11: rto (3 s, the initial value, is hidden), backoff, rtt/rttvar, ato; all in ms.
-  if (HAS(rto) && t.rto != 0 && t.rto != 3000000) {
-    c.lit(" rto:");
-    write_ms(c, t.rto);
-  }
-  if (HAS(backoff) && t.backoff != 0) c.item(" backoff:", t.backoff);
-  if (HAS(rttvar) && t.rtt != 0) {
-    c.lit(" rtt:");
-    write_ms(c, t.rtt);
-    c.ch('/');
-    write_ms(c, t.rttvar);
-  }
-  if (HAS(ato) && t.ato != 0) {
-    c.lit(" ato:");
-    write_ms(c, t.ato);
-  }
-  // 13-18: segment sizes and windows.
-  if (HAS(snd_mss) && t.snd_mss != 0) c.item(" mss:", as_int(t.snd_mss));
-  if (HAS(pmtu) && t.pmtu != 0) c.item(" pmtu:", t.pmtu);
-  if (HAS(rcv_mss) && t.rcv_mss != 0) c.item(" rcvmss:", as_int(t.rcv_mss));
-  if (HAS(advmss) && t.advmss != 0) c.item(" advmss:", as_int(t.advmss));
-  if (HAS(snd_cwnd) && t.snd_cwnd != 0) c.item(" cwnd:", t.snd_cwnd);
-  // The initial "infinite" ssthresh (0x7fffffff) is hidden.
-  if (HAS(snd_ssthresh) && t.snd_ssthresh < 0xFFFF && t.snd_ssthresh != 0)
-    c.item(" ssthresh:", as_int(t.snd_ssthresh));
-  // 19-23: byte and segment counters.
-  if (HAS(bytes_sent) && t.bytes_sent != 0) c.item(" bytes_sent:", t.bytes_sent);
-  if (HAS(bytes_retrans) && t.bytes_retrans != 0) c.item(" bytes_retrans:", t.bytes_retrans);
-  if (HAS(bytes_acked) && t.bytes_acked != 0) c.item(" bytes_acked:", t.bytes_acked);
-  if (HAS(bytes_received) && t.bytes_received != 0) c.item(" bytes_received:", t.bytes_received);
-  if (HAS(segs_out) && t.segs_out != 0) c.item(" segs_out:", t.segs_out);
-  if (HAS(segs_in) && t.segs_in != 0) c.item(" segs_in:", t.segs_in);
-  if (HAS(data_segs_out) && t.data_segs_out != 0) c.item(" data_segs_out:", t.data_segs_out);
-  if (HAS(data_segs_in) && t.data_segs_in != 0) c.item(" data_segs_in:", t.data_segs_in);
-  // 24-25: congestion-control extras.
-  if (rec.has(model::kAttrDctcpInfo)) {
-    const auto& d = rec.dctcp;
-    if (d.enabled != 0) {
-      c.via_buffer([&d](fmt::memory_buffer& buf) {
-        fmt::format_to(fmt::appender(buf),
-                       FMT_COMPILE(" dctcp:(ce_state:{},alpha:{},ab_ecn:{},ab_tot:{})"), d.ce_state,
-                       d.alpha, d.ab_ecn, d.ab_tot);
-      });
-    } else {
-      c.lit(" dctcp:fallback_mode");
-    }
-  }
-  if (rec.has(model::kAttrBbrInfo)) {
-    const auto& b = rec.bbr;
-    const uint64_t bw = (uint64_t{b.bw_hi} << 32) | b.bw_lo;
-    c.lit(" bbr:(bw:");
-    write_byte_rate(c, bw, numeric);
-    c.lit("bps,mrtt:");
-    write_ms(c, b.min_rtt);
-    // Gains are fixed point with 8 fraction bits: gain / 256 is exactly gain * 390625 / 10^8.
-    if (b.pacing_gain != 0) {
-      c.lit(",pacing_gain:");
-      c.p = detail::write_g_scaled(c.p, uint64_t{b.pacing_gain} * 390625, 8);
-    }
-    if (b.cwnd_gain != 0) {
-      c.lit(",cwnd_gain:");
-      c.p = detail::write_g_scaled(c.p, uint64_t{b.cwnd_gain} * 390625, 8);
-    }
-    c.ch(')');
-  }
-  // 26: the cwnd-limited send rate; Vegas' own RTT estimate wins when it has one.
-  double rtt = HAS(rtt) ? static_cast<double>(t.rtt) : 0.0;
-  if (rec.has(model::kAttrVegasInfo) && rec.vegas.enabled != 0 && rec.vegas.rtt != 0 &&
-      rec.vegas.rtt != 0x7fffffff) {
-    rtt = static_cast<double>(rec.vegas.rtt);
-  }
-  if (rtt > 0 && HAS(snd_mss) && t.snd_mss != 0 && HAS(snd_cwnd) && t.snd_cwnd != 0) {
-    c.lit(" send ");
-    write_rate(c, static_cast<double>(t.snd_cwnd) * static_cast<double>(t.snd_mss) * 8000000. / rtt,
-               numeric);
-    c.lit("bps");
-  }
-  // 27: ms since the last data sent / data received / ack received.
-  if (HAS(last_data_sent) && t.last_data_sent != 0) c.item(" lastsnd:", t.last_data_sent);
-  if (HAS(last_data_recv) && t.last_data_recv != 0) c.item(" lastrcv:", t.last_data_recv);
-  if (HAS(last_ack_recv) && t.last_ack_recv != 0) c.item(" lastack:", t.last_ack_recv);
-  // 28-31: rates (bytes/s in tcp_info, bits/s printed); ~0 means unlimited and is hidden.
-  if (HAS(pacing_rate) && t.pacing_rate != 0 && t.pacing_rate != ~uint64_t{0}) {
-    c.lit(" pacing_rate ");
-    write_byte_rate(c, t.pacing_rate, numeric);
-    c.lit("bps");
-    if (HAS(max_pacing_rate) && t.max_pacing_rate != 0 && t.max_pacing_rate != ~uint64_t{0}) {
-      c.ch('/');
-      write_byte_rate(c, t.max_pacing_rate, numeric);
-      c.lit("bps");
-    }
-  }
-  if (HAS(delivery_rate) && t.delivery_rate != 0) {
-    c.lit(" delivery_rate ");
-    write_byte_rate(c, t.delivery_rate, numeric);
-    c.lit("bps");
-  }
-  if (HAS(delivered) && t.delivered != 0) c.item(" delivered:", t.delivered);
-  if (HAS(delivered_ce) && t.delivered_ce != 0) c.item(" delivered_ce:", t.delivered_ce);
-  if (HAS(flags) && t.delivery_rate_app_limited()) c.lit(" app_limited");
-  // 32: time busy sending, and the shares limited by the peer's window / our send buffer.
-  if (HAS(busy_time) && t.busy_time != 0) {
-    c.item(" busy:", t.busy_time / 1000);
-    c.lit("ms");
-    if (HAS(rwnd_limited) && t.rwnd_limited != 0) {
-      c.item(" rwnd_limited:", t.rwnd_limited / 1000);
-      c.lit("ms(");
-      c.via_buffer([&t](fmt::memory_buffer& buf) {
-        put_fixed1(buf,
-                   100.0 * static_cast<double>(t.rwnd_limited) / static_cast<double>(t.busy_time));
-      });
-      c.lit("%)");
-    }
-    if (HAS(sndbuf_limited) && t.sndbuf_limited != 0) {
-      c.item(" sndbuf_limited:", t.sndbuf_limited / 1000);
-      c.lit("ms(");
-      c.via_buffer([&t](fmt::memory_buffer& buf) {
-        put_fixed1(
-            buf, 100.0 * static_cast<double>(t.sndbuf_limited) / static_cast<double>(t.busy_time));
-      });
-      c.lit("%)");
-    }
-  }
-  // 33-40: loss and reordering state. For LISTEN, unacked is the accept-queue length and
-  // sacked the backlog limit, so sacked is hidden there.
-  if (HAS(unacked) && t.unacked != 0) c.item(" unacked:", t.unacked);
-  if (HAS(retrans) && HAS(total_retrans) && (t.retrans != 0 || t.total_retrans != 0)) {
-    c.item(" retrans:", t.retrans);
-    c.item("/", t.total_retrans);
-  }
-  if (HAS(lost) && t.lost != 0) c.item(" lost:", t.lost);
-  if (HAS(sacked) && t.sacked != 0 && rec.state != static_cast<uint8_t>(model::TcpState::kListen))
-    c.item(" sacked:", t.sacked);
-  if (HAS(dsack_dups) && t.dsack_dups != 0) c.item(" dsack_dups:", t.dsack_dups);
-  if (HAS(fackets) && t.fackets != 0) c.item(" fackets:", t.fackets);
-  if (HAS(reordering) && t.reordering != 3) c.item(" reordering:", as_int(t.reordering));
-  if (HAS(reord_seen) && t.reord_seen != 0) c.item(" reord_seen:", as_int(t.reord_seen));
-  // 41-47: receiver side.
-  if (HAS(rcv_rtt) && t.rcv_rtt != 0) {
-    c.lit(" rcv_rtt:");
-    write_ms(c, t.rcv_rtt);
-  }
-  if (HAS(rcv_space) && t.rcv_space != 0) c.item(" rcv_space:", as_int(t.rcv_space));
-  if (HAS(rcv_ssthresh) && t.rcv_ssthresh != 0) c.item(" rcv_ssthresh:", t.rcv_ssthresh);
-  if (HAS(notsent_bytes) && t.notsent_bytes != 0) c.item(" notsent:", t.notsent_bytes);
-  if (HAS(min_rtt) && t.min_rtt != 0 && t.min_rtt != ~uint32_t{0}) {
-    c.lit(" minrtt:");
-    write_ms(c, t.min_rtt);
-  }
-  if (HAS(rcv_ooopack) && t.rcv_ooopack != 0) c.item(" rcv_ooopack:", t.rcv_ooopack);
-  if (HAS(snd_wnd) && t.snd_wnd != 0) c.item(" snd_wnd:", t.snd_wnd);
-  if (opts.newer_ss) {
-    if (HAS(rcv_wnd) && t.rcv_wnd != 0) c.item(" rcv_wnd:", t.rcv_wnd);
-    if (HAS(rehash) && t.rehash != 0) c.item(" rehash:", t.rehash);
-  }
+  info_items(c, InfoLine{rec, opts, rec.origin == model::Origin::kProc},
+             std::make_index_sequence<model::kTcpiFieldCount>{});
 }
-
-#undef HAS
 
 void append_details(fmt::memory_buffer& out, const SocketRecord& rec, const DetailOptions& opts) {
   // -e implies -o in ss (and so do -b and --bpf, which are the caller's business).

@@ -3,14 +3,16 @@
 #include <fmt/compile.h>
 
 #include <array>
+#include <cassert>
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
 
+#include "model/tcp_info_fields.hpp"
 #include "model/tcp_state.hpp"
 #include "render/address.hpp"
 #include "render/append.hpp"
 #include "render/details.hpp"
-#include "render/tcpi_fields.hpp"
 
 namespace tcpscope::render {
 
@@ -18,7 +20,6 @@ namespace {
 
 using detail::put;
 using detail::put_int;
-using detail::TcpiField;
 using model::SocketRecord;
 
 constexpr uint8_t kAfInet = 2;
@@ -106,199 +107,57 @@ void address(Object& o, std::string_view k, const SocketRecord& rec,
   put(o.out(), '"');
 }
 
-// Numeric tcp_info fields, in struct order, with unit-bearing names where the unit is not
-// obvious. The byte fields before rto (state, options, ...) are written by hand.
-#define F TCPSCOPE_TCPI_FIELD
-constexpr TcpiField kTcpiFields[] = {
-    F("retransmits", retransmits),
-    F("probes", probes),
-    F("backoff", backoff),
-    F("rto_us", rto),
-    F("ato_us", ato),
-    F("snd_mss", snd_mss),
-    F("rcv_mss", rcv_mss),
-    F("unacked", unacked),
-    F("sacked", sacked),
-    F("lost", lost),
-    F("retrans", retrans),
-    F("fackets", fackets),
-    F("last_data_sent_ms", last_data_sent),
-    F("last_ack_sent_ms", last_ack_sent),
-    F("last_data_recv_ms", last_data_recv),
-    F("last_ack_recv_ms", last_ack_recv),
-    F("pmtu", pmtu),
-    F("rcv_ssthresh", rcv_ssthresh),
-    F("rtt_us", rtt),
-    F("rttvar_us", rttvar),
-    F("snd_ssthresh", snd_ssthresh),
-    F("snd_cwnd", snd_cwnd),
-    F("advmss", advmss),
-    F("reordering", reordering),
-    F("rcv_rtt_us", rcv_rtt),
-    F("rcv_space", rcv_space),
-    F("total_retrans", total_retrans),
-    F("pacing_rate_bytes_per_sec", pacing_rate),
-    F("max_pacing_rate_bytes_per_sec", max_pacing_rate),
-    F("bytes_acked", bytes_acked),
-    F("bytes_received", bytes_received),
-    F("segs_out", segs_out),
-    F("segs_in", segs_in),
-    F("notsent_bytes", notsent_bytes),
-    F("min_rtt_us", min_rtt),
-    F("data_segs_in", data_segs_in),
-    F("data_segs_out", data_segs_out),
-    F("delivery_rate_bytes_per_sec", delivery_rate),
-    F("busy_time_us", busy_time),
-    F("rwnd_limited_us", rwnd_limited),
-    F("sndbuf_limited_us", sndbuf_limited),
-    F("delivered", delivered),
-    F("delivered_ce", delivered_ce),
-    F("bytes_sent", bytes_sent),
-    F("bytes_retrans", bytes_retrans),
-    F("dsack_dups", dsack_dups),
-    F("reord_seen", reord_seen),
-    F("rcv_ooopack", rcv_ooopack),
-    F("snd_wnd", snd_wnd),
-    F("rcv_wnd", rcv_wnd),
-    F("rehash", rehash),
-    F("total_rto", total_rto),
-    F("total_rto_recoveries", total_rto_recoveries),
-    F("total_rto_time_ms", total_rto_time),
-    F("received_ce", received_ce),
-    F("delivered_e1_bytes", delivered_e1_bytes),
-    F("delivered_e0_bytes", delivered_e0_bytes),
-    F("delivered_ce_bytes", delivered_ce_bytes),
-    F("received_e1_bytes", received_e1_bytes),
-    F("received_e0_bytes", received_e0_bytes),
-    F("received_ce_bytes", received_ce_bytes),
-    // Bytes 276-279 (accecn_fail_mode/accecn_opt_seen in 6.18, a different bitfield in 7.0)
-    // are left out until the layout can be told apart.
-};
-constexpr TcpiField kTcpiState = F("state", state);
-constexpr TcpiField kTcpiCaState = F("ca_state", ca_state);
-constexpr TcpiField kTcpiOptions = F("options", options);
-constexpr TcpiField kTcpiWscale = F("wscale", wscale);
-constexpr TcpiField kTcpiFlags = F("flags", flags);
-#undef F
+// The fields the catalog marks kCustom are written here; the numbers under their catalog keys.
+void tcpi_custom(Object& o, const SocketRecord& rec, const model::TcpiField& field) {
+  const model::TcpInfo& t = rec.tcp_info;
+  switch (field.offset) {
+    case offsetof(model::TcpInfo, state):
+      o.str("state", model::state_key(t.state));
+      return;
+    case offsetof(model::TcpInfo, ca_state):
+      o.str("ca_state", ca_state_name(t.ca_state));
+      return;
+    case offsetof(model::TcpInfo, options): {
+      Object f = o.object("options");
+      f.boolean("timestamps", (t.options & model::kTcpiOptTimestamps) != 0);
+      f.boolean("sack", (t.options & model::kTcpiOptSack) != 0);
+      f.boolean("wscale", (t.options & model::kTcpiOptWscale) != 0);
+      f.boolean("ecn", (t.options & model::kTcpiOptEcn) != 0);
+      f.boolean("ecn_seen", (t.options & model::kTcpiOptEcnSeen) != 0);
+      f.boolean("syn_data", (t.options & model::kTcpiOptSynData) != 0);
+      f.boolean("usec_ts", (t.options & model::kTcpiOptUsecTs) != 0);
+      f.boolean("tfo_child", (t.options & model::kTcpiOptTfoChild) != 0);
+      f.close();
+      return;
+    }
+    case offsetof(model::TcpInfo, wscale):
+      o.num("snd_wscale", t.snd_wscale());
+      o.num("rcv_wscale", t.rcv_wscale());
+      return;
+    case offsetof(model::TcpInfo, flags):
+      o.boolean("delivery_rate_app_limited", t.delivery_rate_app_limited());
+      o.num("fastopen_client_fail", t.fastopen_client_fail());
+      return;
+    default:
+      assert(false && "a custom tcp_info JSON field without code");
+  }
+}
 
 void tcp_info(Object& parent, const SocketRecord& rec) {
-  const model::TcpInfo& t = rec.tcp_info;
   Object o = parent.object("tcp_info");
-  if (detail::tcpi_present(rec, kTcpiState)) o.str("state", model::state_key(t.state));
-  if (detail::tcpi_present(rec, kTcpiCaState)) o.str("ca_state", ca_state_name(t.ca_state));
-  if (detail::tcpi_present(rec, kTcpiOptions)) {
-    Object f = o.object("options");
-    f.boolean("timestamps", (t.options & model::kTcpiOptTimestamps) != 0);
-    f.boolean("sack", (t.options & model::kTcpiOptSack) != 0);
-    f.boolean("wscale", (t.options & model::kTcpiOptWscale) != 0);
-    f.boolean("ecn", (t.options & model::kTcpiOptEcn) != 0);
-    f.boolean("ecn_seen", (t.options & model::kTcpiOptEcnSeen) != 0);
-    f.boolean("syn_data", (t.options & model::kTcpiOptSynData) != 0);
-    f.boolean("usec_ts", (t.options & model::kTcpiOptUsecTs) != 0);
-    f.boolean("tfo_child", (t.options & model::kTcpiOptTfoChild) != 0);
-    f.close();
-  }
-  if (detail::tcpi_present(rec, kTcpiWscale)) {
-    o.num("snd_wscale", t.snd_wscale());
-    o.num("rcv_wscale", t.rcv_wscale());
-  }
-  if (detail::tcpi_present(rec, kTcpiFlags)) {
-    o.boolean("delivery_rate_app_limited", t.delivery_rate_app_limited());
-    o.num("fastopen_client_fail", t.fastopen_client_fail());
-  }
-  for (const TcpiField& f : kTcpiFields) {
-    if (detail::tcpi_present(rec, f)) o.num(f.key, detail::tcpi_read(t, f));
+  for (const uint8_t i : model::kTcpiJsonOrder) {
+    const model::TcpiField& f = model::kTcpiFields[i];
+    if (!model::tcpi_present(rec, f)) continue;
+    if (f.json == model::TcpiJson::kCustom) {
+      tcpi_custom(o, rec, f);
+    } else {
+      o.num(f.key, model::tcpi_read(rec.tcp_info, f));
+    }
   }
   o.close();
 }
 
-// Writes the JSON escape of an ASCII byte that cannot appear raw in a string.
-void put_escaped_control(fmt::memory_buffer& out, unsigned char c) {
-  switch (c) {
-    case '"':
-      put(out, "\\\"");
-      return;
-    case '\\':
-      put(out, "\\\\");
-      return;
-    case '\b':
-      put(out, "\\b");
-      return;
-    case '\f':
-      put(out, "\\f");
-      return;
-    case '\n':
-      put(out, "\\n");
-      return;
-    case '\r':
-      put(out, "\\r");
-      return;
-    case '\t':
-      put(out, "\\t");
-      return;
-    default:
-      fmt::format_to(fmt::appender(out), FMT_COMPILE("\\u{:04x}"), c);
-  }
-}
-
-// Length of the valid UTF-8 sequence starting at s[i] (a byte >= 0x80), or 0 if invalid
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-size_t utf8_sequence_length(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
 }  // namespace
-
-void append_json_string(fmt::memory_buffer& out, std::string_view s) {
-  put(out, '"');
-  size_t run = 0;  // start of the pending run of bytes copied as they are
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c >= 0x80) {
-      const size_t n = utf8_sequence_length(s, i);
-      if (n != 0) {
-        i += n;
-        continue;
-      }
-    }
-    put(out, s.substr(run, i - run));
-    if (c >= 0x80) {
-      put(out, "\\ufffd");
-    } else {
-      put_escaped_control(out, c);
-    }
-    run = ++i;
-  }
-  put(out, s.substr(run));
-  put(out, '"');
-}
 
 void append_json(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLookup* names) {
   Object o(out);

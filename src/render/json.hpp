@@ -15,16 +15,12 @@
 
 #include "model/names.hpp"
 #include "model/socket_record.hpp"
+#include "render/json_writer.hpp"  // append_json_string
 
 namespace tcpscope::render {
 
 // Appends one JSON object (no trailing newline). `names` resolves ifname and cgroup; nullptr
 // leaves those two keys out.
 void append_json(fmt::memory_buffer& out, const model::SocketRecord& rec, model::NameLookup* names);
-
-// Appends `s` as a JSON string literal: quotes, `"` `\` and control characters escaped, valid
-// UTF-8 passed through, each byte of an invalid UTF-8 sequence replaced by \ufffd (interface
-// names and cgroup paths are arbitrary bytes).
-void append_json_string(fmt::memory_buffer& out, std::string_view s);
 
 }  // namespace tcpscope::render
