@@ -27,7 +27,8 @@
 // tcp_info_len choice: the record has one length, but /proc fills a sparse set of fields. The
 // length covers the last field /proc has (snd_cwnd, 84 bytes), so offsets up to there are
 // "present" by tcp_info_has(); fields in between (snd_mss, rtt, pmtu, ...) are zero, not known.
-// For records with origin == Origin::kProc, consumers must use proc_tcp_info_has() instead.
+// Which fields a /proc record really has is the catalog's `proc` column
+// (model/tcp_info_fields.hpp); consumers ask model::tcpi_present().
 #pragma once
 
 #include <cstddef>
@@ -46,17 +47,6 @@ inline constexpr uint32_t kUserHz = 100;
 
 inline constexpr uint16_t kProcTcpInfoLen =
     static_cast<uint16_t>(offsetof(model::TcpInfo, snd_cwnd) + sizeof(model::TcpInfo::snd_cwnd));
-
-// True when the tcp_info field at `offset` of a /proc record `r` holds a value /proc gave.
-inline bool proc_tcp_info_has(const model::SocketRecord& r, size_t offset) {
-  using model::TcpInfo;
-  if (!r.has(model::kAttrInfo)) return false;
-  if (offset == offsetof(TcpInfo, unacked)) return r.state == 10;  // LISTEN: accept-queue length
-  return offset == offsetof(TcpInfo, state) || offset == offsetof(TcpInfo, retransmits) ||
-         offset == offsetof(TcpInfo, probes) || offset == offsetof(TcpInfo, rto) ||
-         offset == offsetof(TcpInfo, ato) || offset == offsetof(TcpInfo, snd_ssthresh) ||
-         offset == offsetof(TcpInfo, snd_cwnd);
-}
 
 // Parses one line of a /proc/net/{tcp,tcp6,udp,udp6} file. `family` is AF_INET or AF_INET6 and
 // `protocol` IPPROTO_TCP or IPPROTO_UDP (which file the line came from). Returns false, leaving

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
@@ -138,6 +139,18 @@ bool is_any6(const std::array<uint8_t, 16>& a) {
   return (half[0] | half[1]) == 0;
 }
 
+// The socket's v6only flag. Records without it (/proc has no such column) still tell it when
+// bound to a specific IPv6 address: the kernel makes such a socket IPv6-only at bind
+// (__inet6_bind sets sk_ipv6only unless the address is v4-mapped), so an IPv6 listener read from
+// /proc prints "[::1]:8443 [::]:*" as over netlink. Only a wildcard bind leaves it unknown.
+bool ipv6_only(const model::SocketRecord& rec) {
+  if (rec.has(model::kAttrSkV6Only)) return rec.v6only != 0;
+  const auto& a = rec.src;
+  const bool v4_mapped = std::all_of(a.begin(), a.begin() + 10, [](uint8_t b) { return b == 0; }) &&
+                         a[10] == 0xff && a[11] == 0xff;
+  return !is_any6(a) && !v4_mapped;
+}
+
 // Room for an address token written in place: brackets, the longest plain address, the byte
 // that write_ipv4 may write past its end, and the ':'.
 constexpr size_t kAddressRoom = kMaxPlainAddressLen + 8;
@@ -161,8 +174,7 @@ void append_address_token(fmt::memory_buffer& out, const model::SocketRecord& re
     } else {
       // ss uses the socket's v6only flag for both columns, so a dual-stack listener reads
       // "*:5557 *:*" and a v6only one "[::]:5558 [::]:*".
-      const bool v6only = rec.has(model::kAttrSkV6Only) && rec.v6only != 0;
-      if (!v6only && is_any6(addr)) {
+      if (!ipv6_only(rec) && is_any6(addr)) {
         c.ch('*');
       } else {
         c.ch('[');

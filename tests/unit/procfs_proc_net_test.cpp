@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "model/socket_record.hpp"
+#include "model/tcp_info_fields.hpp"
 #include "procfs/proc_net.hpp"
 
 namespace tcpscope::procfs {
@@ -407,6 +408,10 @@ TEST(ProcNet, RejectsUnknownFamilyOrProtocol) {
   EXPECT_EQ(res.error().kind(), ErrorKind::kUsage);
 }
 
+bool has_field(const SocketRecord& r, size_t offset) {
+  return model::tcpi_present(r, model::kTcpiFields[model::tcpi_index(offset)]);
+}
+
 TEST(ProcNet, ProcTcpInfoFields) {
   using model::TcpInfo;
   const SocketRecord listener = parse_ok(kListener, AF_INET, IPPROTO_TCP);
@@ -415,16 +420,33 @@ TEST(ProcNet, ProcTcpInfoFields) {
   for (size_t off : {offsetof(TcpInfo, state), offsetof(TcpInfo, retransmits),
                      offsetof(TcpInfo, probes), offsetof(TcpInfo, rto), offsetof(TcpInfo, ato),
                      offsetof(TcpInfo, snd_ssthresh), offsetof(TcpInfo, snd_cwnd)}) {
-    EXPECT_TRUE(proc_tcp_info_has(listener, off)) << off;
-    EXPECT_TRUE(proc_tcp_info_has(estab, off)) << off;
-    EXPECT_FALSE(proc_tcp_info_has(tw, off)) << off;
+    EXPECT_TRUE(has_field(listener, off)) << off;
+    EXPECT_TRUE(has_field(estab, off)) << off;
+    EXPECT_FALSE(has_field(tw, off)) << off;
   }
-  EXPECT_TRUE(proc_tcp_info_has(listener, offsetof(TcpInfo, unacked)));
-  EXPECT_FALSE(proc_tcp_info_has(estab, offsetof(TcpInfo, unacked)));
+  EXPECT_TRUE(has_field(listener, offsetof(TcpInfo, unacked)));
+  EXPECT_FALSE(has_field(estab, offsetof(TcpInfo, unacked)));
   for (size_t off : {offsetof(TcpInfo, rtt), offsetof(TcpInfo, snd_mss), offsetof(TcpInfo, sacked),
                      offsetof(TcpInfo, pacing_rate)}) {
-    EXPECT_FALSE(proc_tcp_info_has(listener, off)) << off;
-    EXPECT_FALSE(proc_tcp_info_has(estab, off)) << off;
+    EXPECT_FALSE(has_field(listener, off)) << off;
+    EXPECT_FALSE(has_field(estab, off)) << off;
+  }
+}
+
+// The catalog's /proc column and the parser agree: every field the catalog says /proc lacks is
+// left zero by the parser, so nothing the parser fills goes unshown and nothing unshown is set.
+TEST(ProcNet, CatalogProcColumnMatchesTheParser) {
+  for (std::string_view line : {kListener, kUnreadChild}) {
+    const SocketRecord r = parse_ok(line, AF_INET, IPPROTO_TCP);
+    size_t shown = 0;
+    for (const model::TcpiField& f : model::kTcpiFields) {
+      if (model::tcpi_present(r, f)) {
+        ++shown;
+      } else {
+        EXPECT_EQ(model::tcpi_read(r.tcp_info, f), 0u) << f.key << " is filled but not shown";
+      }
+    }
+    EXPECT_GE(shown, 7u);
   }
 }
 

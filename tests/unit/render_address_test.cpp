@@ -89,6 +89,21 @@ TEST(RenderAddress, Ipv6LoopbackListenerPeerUsesTheSameFlag) {
   EXPECT_EQ(addr(r, Side::kPeer), "[::]:");
 }
 
+TEST(RenderAddress, WithoutTheFlagASpecificIpv6BindIsV6only) {
+  // /proc has no v6only column; a socket bound to a specific IPv6 address is IPv6-only (the
+  // kernel sets it at bind), so its wildcard peer prints as over netlink.
+  SocketRecord r = tcp6(TcpState::kListen, v6({0, 0, 0, 0, 0, 0, 0, 1}), 8443, {}, 0);
+  r.origin = model::Origin::kProc;
+  EXPECT_EQ(addr(r, Side::kPeer), "[::]:");
+  // A wildcard bind leaves it unknown: ss's dual-stack "*".
+  r.src = {};
+  EXPECT_EQ(addr(r, Side::kLocal), "*:");
+  EXPECT_EQ(addr(r, Side::kPeer), "*:");
+  // A v4-mapped bind is dual-stack by definition.
+  r.src = v4_mapped(127, 0, 0, 1);
+  EXPECT_EQ(addr(r, Side::kPeer), "*:");
+}
+
 TEST(RenderAddress, V4Mapped) {
   const SocketRecord r =
       tcp6(TcpState::kEstablished, v4_mapped(127, 0, 0, 1), 5557, v4_mapped(127, 0, 0, 1), 53006);
@@ -109,7 +124,7 @@ TEST(RenderAddress, InterfaceSuffixOnLocalSideOnly) {
   SocketRecord r6 = tcp6(TcpState::kListen, v6({0xfe80, 0, 0, 0, 0, 0, 0, 1}), 22, {}, 0);
   r6.ifindex = 1;
   EXPECT_EQ(addr(r6, Side::kLocal, &names), "[fe80::1]%lo:");
-  EXPECT_EQ(addr(r6, Side::kPeer, &names), "*:");
+  EXPECT_EQ(addr(r6, Side::kPeer, &names), "[::]:");  // bound to one IPv6 address: v6only
 }
 
 TEST(RenderAddress, ServiceNamesUnlessNumeric) {
@@ -133,7 +148,7 @@ TEST(RenderAddress, Endpoint) {
   append_endpoint(b, r, Side::kLocal, true, nullptr);
   b.push_back(' ');
   append_endpoint(b, r, Side::kPeer, true, nullptr);
-  EXPECT_EQ(fmt::to_string(b), "[::1]:22 *:*");
+  EXPECT_EQ(fmt::to_string(b), "[::1]:22 [::]:*");
 }
 
 TEST(RenderAddress, PlainHasNoBracketsNorStar) {

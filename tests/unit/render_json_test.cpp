@@ -168,10 +168,13 @@ TEST(RenderJson, ProcRecordHasNoCookieAndOnlyProcTcpInfo) {
   r.tcp_info.ato = 40000;
   r.tcp_info.snd_cwnd = 10;
   r.tcp_info.snd_ssthresh = 7;
+  r.tcp_info.state = static_cast<uint8_t>(TcpState::kEstablished);
+  r.tcp_info.unacked = 5;  // /proc has it for listeners only
   const std::string s = json(r);
   EXPECT_EQ(s.find("cookie"), std::string::npos);
   EXPECT_NE(
-      s.find(R"("tcp_info":{"rto_us":204000,"ato_us":40000,"snd_ssthresh":7,"snd_cwnd":10}})"),
+      s.find(R"("tcp_info":{"state":"established","retransmits":0,"probes":0,"rto_us":204000,)"
+             R"("ato_us":40000,"snd_ssthresh":7,"snd_cwnd":10}})"),
       std::string::npos)
       << s;
 }
