@@ -26,6 +26,7 @@
 #include "model/tunable_catalog.hpp"
 #include "procfs/counter_sampler.hpp"
 #include "procfs/tunable_values.hpp"
+#include "render/counters.hpp"
 
 namespace tcpscope::cli {
 
@@ -58,11 +59,6 @@ int64_t clock_seconds(clockid_t id) {
   timespec ts{};
   ::clock_gettime(id, &ts);
   return static_cast<int64_t>(ts.tv_sec);
-}
-
-int write_out(const std::string& s) {
-  if (!s.empty() && std::fwrite(s.data(), 1, s.size(), stdout) != s.size()) return 1;
-  return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
 // --- one-shot: nstat ---------------------------------------------------------------------
@@ -125,21 +121,23 @@ int run_once(const CountersOptions& opts, const model::CounterPatterns& patterns
     std::vector<nstat::Row> rows;
     nstat::select_rows(current, have_history ? &history.counters : nullptr,
                        {opts.absolute, opts.zeros}, patterns, rows);
-    std::string out;
+    fmt::memory_buffer out;
     if (opts.json) {
-      nstat::append_json(out, nstat::kSource, current, rows, opts.pretty);
+      render::append_nstat_json(out, nstat::kSource, current, rows, opts.pretty);
     } else {
-      nstat::append_text(out, nstat::kSource, current, rows);
+      render::append_nstat_text(out, nstat::kSource, current, rows);
     }
-    rc = write_out(out);
+    rc = write_stdout(out);
   }
   if (file && !opts.no_update) {
     model::CounterSnapshot next;
     nstat::next_history(current, have_history ? &history.counters : nullptr, opts.zeros, patterns,
                         next);
-    std::string content;
-    nstat::append_history(content, source, next);
-    if (auto st = file->replace(content); !st) return report(st.error());
+    fmt::memory_buffer content;
+    render::append_nstat_history(content, source, next);
+    if (auto st = file->replace(std::string_view(content.data(), content.size())); !st) {
+      return report(st.error());
+    }
   }
   return rc;
 }
@@ -163,7 +161,7 @@ int run_interval(const CountersOptions& opts, const model::CounterPatterns& patt
   if (auto st = sampler.sample(); !st) return report(st.error());
   int64_t deadline = procfs::monotonic_ns() + interval_ns;
   std::vector<nstat::Row> rows;
-  std::string out;
+  fmt::memory_buffer out;
   for (int64_t tick = 0; opts.count == 0 || tick < opts.count; ++tick) {
     const timespec ts{static_cast<time_t>(deadline / 1'000'000'000),
                       static_cast<long>(deadline % 1'000'000'000)};
@@ -180,52 +178,17 @@ int run_interval(const CountersOptions& opts, const model::CounterPatterns& patt
     nstat::select_interval_rows(sampler.current(), d, {opts.absolute, opts.zeros}, patterns, rows);
     out.clear();
     if (opts.json) {
-      nstat::append_interval_json(out, nstat::kSource, sampler.current(), rows, d.elapsed_seconds(),
-                                  opts.pretty);
+      render::append_nstat_interval_json(out, nstat::kSource, sampler.current(), rows,
+                                         d.elapsed_seconds(), opts.pretty);
     } else {
-      nstat::append_text(out, tick_header(d.elapsed_seconds()), sampler.current(), rows);
+      render::append_nstat_text(out, tick_header(d.elapsed_seconds()), sampler.current(), rows);
     }
-    if (write_out(out) != 0) return 1;
+    if (write_stdout(out) != 0) return 1;
   }
   return 0;
 }
 
 // --- --explain -----------------------------------------------------------------------------
-
-// Appends `text` wrapped at `width` columns, every line indented by `indent` spaces.
-void append_wrapped(std::string& out, std::string_view text, size_t indent, size_t width) {
-  size_t col = 0;
-  while (!text.empty()) {
-    const size_t sp = text.find(' ');
-    const std::string_view word = text.substr(0, sp);
-    text.remove_prefix(sp == std::string_view::npos ? text.size() : sp + 1);
-    if (word.empty()) continue;
-    if (col > 0 && col + 1 + word.size() > width) {
-      out.push_back('\n');
-      col = 0;
-    }
-    if (col == 0) {
-      out.append(indent, ' ');
-      col = indent;
-    } else {
-      out.push_back(' ');
-      ++col;
-    }
-    out.append(word);
-    col += word.size();
-  }
-  if (col > 0) out.push_back('\n');
-}
-
-std::string describe_default(const model::TunableInfo& t) {
-  if (!t.has_default) return std::string(t.default_note);
-  std::string s;
-  for (uint8_t i = 0; i < t.count; ++i) {
-    if (i) s.push_back(' ');
-    s.append(std::to_string(t.default_values[i]));
-  }
-  return s;
-}
 
 int run_explain(const CountersOptions& opts) {
   const model::CounterInfo* info = model::find_counter_info(opts.explain);
@@ -260,54 +223,21 @@ int run_explain(const CountersOptions& opts) {
     return 2;
   }
 
-  std::string out;
-  const std::string name(info != nullptr ? info->name : current.name(*index));
-  out.append(name);
-  if (info != nullptr) out.append(" (").append(info->short_name).append(")");
-  out.push_back('\n');
-  if (index) {
-    out.append("  value: ").append(std::to_string(current.value(*index)));
-    out.append(info != nullptr && info->gauge
-                   ? " (current level in this network namespace)\n"
-                   : " (total since this network namespace was created)\n");
-  } else if (have_values) {
-    out.append("  not present in this kernel's counter files\n");
-  }
-  if (info == nullptr) {
-    out.append("\nNo built-in explanation for this counter yet.\n");
-    return write_out(out);
-  }
-  out.append("\nWhat increments it\n");
-  append_wrapped(out, info->increments, 2, 98);
-  out.append("\nWhat it means\n");
-  append_wrapped(out, info->meaning, 2, 98);
-  const bool any_sysctl = !info->sysctls[0].empty();
-  if (!info->related.empty() || any_sysctl) out.append("\nRelated settings\n");
-  if (!info->related.empty()) append_wrapped(out, info->related, 2, 98);
-  if (any_sysctl) {
-    std::vector<model::TunableInfo> related;
-    for (std::string_view s : info->sysctls) {
-      if (s.empty()) continue;
-      if (const model::TunableInfo* t = model::find_tunable(s)) related.push_back(*t);
-    }
-    std::vector<procfs::TunableValue> values;
-    const bool ok =
-        procfs::read_tunable_values(opts.proc_root, related, values, buffer).has_value();
-    for (size_t i = 0; i < related.size(); ++i) {
-      const model::TunableInfo& t = related[i];
-      out.append("  ").append(t.name).append(" = ");
-      if (ok && values[i].present) {
-        out.append(procfs::format_tunable(t, values[i]));
-      } else if (t.scope == model::TunableScope::kGlobal) {
-        out.append("n/a here (global: read it in the initial network namespace)");
-      } else {
-        out.append("n/a");
-      }
-      out.append("  [default ").append(describe_default(t)).append("; ");
-      out.append(model::scope_name(t.scope)).append("]\n");
+  std::vector<model::TunableInfo> related;
+  if (info != nullptr) {
+    for (std::string_view t : info->sysctls) {
+      if (t.empty()) continue;
+      if (const model::TunableInfo* found = model::find_tunable(t)) related.push_back(*found);
     }
   }
-  return write_out(out);
+  std::vector<model::TunableValue> values;
+  if (!procfs::read_tunable_values(opts.proc_root, related, values, buffer)) values.clear();
+  fmt::memory_buffer out;
+  render::append_counter_explanation(
+      out, {info != nullptr ? info->name : current.name(*index), info,
+            index ? std::optional<uint64_t>(current.value(*index)) : std::nullopt, have_values,
+            related, values});
+  return write_stdout(out);
 }
 
 }  // namespace

@@ -26,7 +26,6 @@
 #include "base/file.hpp"
 #include "base/netns.hpp"
 #include "cli/commands.hpp"
-#include "cli/host_state.hpp"
 #include "doctor/report_format.hpp"
 #include "doctor/rules.hpp"
 #include "doctor/snapshot_build.hpp"
@@ -34,6 +33,7 @@
 #include "doctor/thresholds.hpp"
 #include "model/census.hpp"
 #include "procfs/counter_sampler.hpp"
+#include "procfs/host_state.hpp"
 #include "source/census_dump.hpp"
 
 namespace tcpscope::cli {
@@ -97,7 +97,7 @@ class Doctor {
 
  private:
   Status first_read() {
-    auto h = read_host_state(o_.proc_root);
+    auto h = procfs::read_host_state(o_.proc_root);
     if (!h) return fail(std::move(h.error()));
     host1_ = std::move(*h);
     if (auto st = sampler_.sample(); !st) return st;
@@ -112,7 +112,7 @@ class Doctor {
 
   Result<int> second_read() {
     if (auto st = sampler_.sample(); !st) return fail(std::move(st.error()));
-    auto h = read_host_state(o_.proc_root);
+    auto h = procfs::read_host_state(o_.proc_root);
     if (!h) return fail(std::move(h.error()));
     host2_ = std::move(*h);
     uint16_t first = 32768;
@@ -162,8 +162,8 @@ class Doctor {
   std::string netns_;
   procfs::CounterSampler sampler_;
   std::unique_ptr<source::SocketSource> src_;
-  HostState host1_;
-  HostState host2_;
+  model::HostState host1_;
+  model::HostState host2_;
   model::Census census_;
   std::vector<model::ListenerInfo> baseline_;
 };

@@ -2,6 +2,8 @@
 // CLI11 stays inside src/cli (it is heavy to compile).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -98,6 +100,10 @@ int run_counters(const GlobalOptions& global, const CountersOptions& opts);
 int run_sysctl(const GlobalOptions& global, const SysctlOptions& opts);
 // Enters global.netns itself ("all": one report per namespace under /var/run/netns).
 int run_doctor(const GlobalOptions& global, const DoctorOptions& opts);
+
+// Writes `out` to stdout and flushes; 0, or 1 after reporting a failed write ("No space left on
+// device", a closed pipe).
+int write_stdout(const fmt::memory_buffer& out);
 
 // "tcpscope: error: <what>" (+ "hint: ..." where useful) on stderr; returns the exit status.
 int report(const Error& e);

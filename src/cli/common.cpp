@@ -51,6 +51,12 @@ Result<std::vector<std::string>> filter_words(CLI::App* app) {
   return words;
 }
 
+int write_stdout(const fmt::memory_buffer& out) {
+  const bool written = std::fwrite(out.data(), 1, out.size(), stdout) == out.size();
+  if (std::fflush(stdout) == 0 && written) return 0;
+  return report(Error::from_errno("write to standard output", errno));
+}
+
 int report(const Error& e) {
   std::fprintf(stderr, "tcpscope: error: %s\n", e.what().c_str());
   switch (e.kind()) {

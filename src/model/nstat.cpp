@@ -7,42 +7,6 @@ namespace tcpscope::model::nstat {
 
 namespace {
 
-void append_u64(std::string& out, uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void pad_to(std::string& out, size_t line_start, size_t column) {
-  const size_t used = out.size() - line_start;
-  if (used < column) out.append(column - used, ' ');
-}
-
-void append_rate(std::string& out, const char* format, double rate) {
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, format, rate);
-  if (n > 0) out.append(buf, std::min(static_cast<size_t>(n), sizeof buf - 1));
-}
-
-// Counter names come from the kernel (letters and digits); escape anyway so the output is JSON
-// whatever a file says.
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out.append(buf);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
-
 std::string_view first_word(std::string_view s) { return s.substr(0, s.find(' ')); }
 
 std::string_view trim_blank(std::string_view s) {
@@ -151,95 +115,6 @@ void next_history(const CounterSnapshot& current, const CounterSnapshot* history
   }
 }
 
-void append_text(std::string& out, std::string_view header, const CounterSnapshot& snap,
-                 std::span<const Row> rows) {
-  out.push_back('#');
-  out.append(header);
-  out.push_back('\n');
-  for (const Row& r : rows) {
-    const size_t start = out.size();
-    out.append(snap.name(r.index));
-    pad_to(out, start, 32);
-    const size_t value_start = out.size();
-    append_u64(out, r.value);
-    pad_to(out, value_start, 16);
-    append_rate(out, "%6.1f", r.rate);
-    if (r.overflow) out.append(" (overflow)");
-    out.push_back('\n');
-  }
-}
-
-void append_json(std::string& out, std::string_view source, const CounterSnapshot& snap,
-                 std::span<const Row> rows, bool pretty) {
-  if (!pretty) {
-    out.append("{");
-    append_json_string(out, source);
-    out.append(":{");
-    bool first = true;
-    for (const Row& r : rows) {
-      if (!first) out.push_back(',');
-      first = false;
-      append_json_string(out, snap.name(r.index));
-      out.push_back(':');
-      append_u64(out, r.value);
-    }
-    out.append("}}\n");
-    return;
-  }
-  // iproute2's json_writer: 4 spaces per level, "key": value, an empty object stays "{}".
-  out.append("{\n    ");
-  append_json_string(out, source);
-  out.append(": {");
-  bool first = true;
-  for (const Row& r : rows) {
-    out.append(first ? "\n        " : ",\n        ");
-    first = false;
-    append_json_string(out, snap.name(r.index));
-    out.append(": ");
-    append_u64(out, r.value);
-  }
-  out.append(first ? "}\n}\n" : "\n    }\n}\n");
-}
-
-void append_interval_json(std::string& out, std::string_view source, const CounterSnapshot& snap,
-                          std::span<const Row> rows, double seconds, bool pretty) {
-  const char* nl1 = pretty ? "\n    " : "";
-  const char* nl2 = pretty ? "\n        " : "";
-  const char* colon = pretty ? ": " : ":";
-  auto object = [&](bool rates) {
-    out.push_back('{');
-    bool first = true;
-    for (const Row& r : rows) {
-      if (!first) out.push_back(',');
-      first = false;
-      out.append(nl2);
-      append_json_string(out, snap.name(r.index));
-      out.append(colon);
-      if (rates) {
-        append_rate(out, "%.2f", r.rate);
-      } else {
-        append_u64(out, r.value);
-      }
-    }
-    if (!first) out.append(nl1);
-    out.push_back('}');
-  };
-  out.push_back('{');
-  out.append(nl1);
-  append_json_string(out, source);
-  out.append(colon);
-  object(false);
-  out.push_back(',');
-  out.append(nl1);
-  out.append("\"rates\"").append(colon);
-  object(true);
-  out.push_back(',');
-  out.append(nl1);
-  out.append("\"seconds\"").append(colon);
-  append_rate(out, "%.3f", seconds);
-  out.append(pretty ? "\n}\n" : "}\n");
-}
-
 Status parse_history(std::string_view content, History& out) {
   out.source.clear();
   out.counters.begin(0);
@@ -271,32 +146,12 @@ Status parse_history(std::string_view content, History& out) {
   return {};
 }
 
-void append_history(std::string& out, std::string_view source, const CounterSnapshot& counters) {
-  out.push_back('#');
-  out.append(source);
-  out.push_back('\n');
-  for (size_t i = 0; i < counters.size(); ++i) {
-    const size_t start = out.size();
-    out.append(counters.name(i));
-    pad_to(out, start, 32);
-    // nstat's "%-32s" glues a name of 32+ characters to its value, which then cannot be read
-    // back; keep a separator (kernel names have at most 31 characters, so this changes nothing
-    // for them).
-    if (out.size() - start == counters.name(i).size()) out.push_back(' ');
-    const size_t value_start = out.size();
-    append_u64(out, counters.value(i));
-    pad_to(out, value_start, 16);
-    out.append("   0.0\n");
-  }
-}
-
 std::string source_line(uint64_t netns_inode) {
-  std::string s(kSource);
-  if (netns_inode != 0) {
-    s.append(" netns=");
-    append_u64(s, netns_inode);
-  }
-  return s;
+  if (netns_inode == 0) return std::string(kSource);
+  char buf[48];
+  const int n = std::snprintf(buf, sizeof buf, "%.*s netns=%llu", static_cast<int>(kSource.size()),
+                              kSource.data(), static_cast<unsigned long long>(netns_inode));
+  return std::string(buf, static_cast<size_t>(n));
 }
 
 bool history_stale(std::string_view stored, std::string_view current) {

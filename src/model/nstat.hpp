@@ -1,11 +1,7 @@
-// nstat's semantics over counter snapshots: which counters a run
-// prints, what it stores in its history file, and the exact bytes of its text, JSON and history
-// formats. Pure functions into std::string; the history file's I/O (locking, ownership, aging by
-// mtime) is in cli/cmd_counters.cpp over base/locked_file.hpp.
-//
-//   text:     "#kernel\n" then "%-32s%-16llu%6.1f" per counter, " (overflow)" when it went back
-//   JSON:     {"kernel":{"TcpActiveOpens":35,...}}       (-p: 4-space indentation)
-//   history:  the text format, first line "#<source>"
+// nstat's semantics over counter snapshots: which counters a run prints, what it stores in its
+// history file, and reading that file back. Pure functions; the formats are written by
+// render/counters.hpp, the history file's I/O (locking, ownership, aging by mtime) is in
+// cli/cmd_counters.cpp over base/locked_file.hpp.
 //
 // Where tcpscope departs from nstat on purpose (docs/cli.md lists these):
 //   * a counter that went backwards is printed (0, " (overflow)") even without -z; nstat prints
@@ -59,17 +55,6 @@ void select_interval_rows(const CounterSnapshot& current, const CounterDeltas& d
 void next_history(const CounterSnapshot& current, const CounterSnapshot* history, bool zeros,
                   const CounterPatterns& patterns, CounterSnapshot& out);
 
-// "#<header>\n" then one nstat line per row.
-void append_text(std::string& out, std::string_view header, const CounterSnapshot& snap,
-                 std::span<const Row> rows);
-// {"<source>":{"Name":value,...}} and a newline; pretty = nstat -p's layout.
-void append_json(std::string& out, std::string_view source, const CounterSnapshot& snap,
-                 std::span<const Row> rows, bool pretty);
-// Live mode: {"<source>":{deltas},"rates":{"Name":per_second,...},"seconds":elapsed} and a
-// newline (one object per tick: JSON Lines unless pretty).
-void append_interval_json(std::string& out, std::string_view source, const CounterSnapshot& snap,
-                          std::span<const Row> rows, double seconds, bool pretty);
-
 struct History {
   std::string source;  // the '#' line without '#'; empty when the file has none
   CounterSnapshot counters;
@@ -78,8 +63,6 @@ struct History {
 // Parses history content ("#source" line, then "name value [rate]" per line, blank lines
 // skipped). Errors (kMalformed) name the line number.
 Status parse_history(std::string_view content, History& out);
-// History content for `counters`, in nstat's layout (rates 0.0).
-void append_history(std::string& out, std::string_view source, const CounterSnapshot& counters);
 
 // "kernel" or "kernel netns=<inode>" when the namespace is known (inode 0: unknown).
 std::string source_line(uint64_t netns_inode);

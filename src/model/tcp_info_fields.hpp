@@ -4,7 +4,7 @@
 // render from this table; adding a field is one line here.
 //
 // Order: the table is in ss's -i order (ss 6.1 tcp_show_info), so the text renderer walks it as
-// it is. JSON lists the fields in struct order (kTcpiJsonOrder), CSV its columns by `csv` rank
+// it is. JSON lists its numbers in struct order (kTcpiJsonNumbers), CSV its columns by `csv` rank
 // (kTcpiCsvOrder); both orders are derived from the table at compile time.
 //
 // Common mistake: reading a field without tcpi_present(). A field the kernel did not send (an
@@ -188,19 +188,23 @@ constexpr size_t tcpi_index(size_t offset) {
 #define TCPSCOPE_TCPI_INDEX(member) \
   ::tcpscope::model::tcpi_index(offsetof(::tcpscope::model::TcpInfo, member))
 
-// JSON order: the fields the renderer writes itself first, then the numbers, each in struct
-// order.
-inline constexpr auto kTcpiJsonOrder = [] {
-  std::array<uint8_t, kTcpiFieldCount> order{};
-  for (size_t i = 0; i < kTcpiFieldCount; ++i) order[i] = static_cast<uint8_t>(i);
-  std::sort(order.begin(), order.end(), [](uint8_t a, uint8_t b) {
-    const TcpiField& x = kTcpiFields[a];
-    const TcpiField& y = kTcpiFields[b];
-    const bool xc = x.json == TcpiJson::kCustom;
-    const bool yc = y.json == TcpiJson::kCustom;
-    return xc != yc ? xc : x.offset < y.offset;
-  });
-  return order;
+inline constexpr size_t kTcpiJsonNumberCount = [] {
+  size_t n = 0;
+  for (const TcpiField& f : kTcpiFields) n += f.json == TcpiJson::kNumber ? 1 : 0;
+  return n;
+}();
+
+// JSON's numbers in struct order (after the fields the renderer writes itself, which are the
+// struct's first bytes). Copies, so the renderer walks one contiguous array.
+inline constexpr auto kTcpiJsonNumbers = [] {
+  std::array<TcpiField, kTcpiJsonNumberCount> out{};
+  size_t n = 0;
+  for (const TcpiField& f : kTcpiFields) {
+    if (f.json == TcpiJson::kNumber) out[n++] = f;
+  }
+  std::sort(out.begin(), out.end(),
+            [](const TcpiField& a, const TcpiField& b) { return a.offset < b.offset; });
+  return out;
 }();
 
 inline constexpr size_t kTcpiCsvColumns = [] {
@@ -218,13 +222,17 @@ inline constexpr auto kTcpiCsvOrder = [] {
   return order;
 }();
 
+// True when /proc/net/tcp carries `f` for a socket in `state`.
+constexpr bool tcpi_proc_has(const TcpiField& f, uint8_t state) {
+  return f.proc == TcpiProc::kYes ||
+         (f.proc == TcpiProc::kListenOnly && state == static_cast<uint8_t>(TcpState::kListen));
+}
+
 // True when `rec` carries field `f`: the kernel sent tcp_info long enough to hold it, and for a
 // /proc record, /proc has it.
 constexpr bool tcpi_present(const SocketRecord& rec, const TcpiField& f) {
   if (!rec.has(kAttrInfo) || !tcp_info_has(rec.tcp_info_len, f.offset, f.size)) return false;
-  if (rec.origin != Origin::kProc) return true;
-  return f.proc == TcpiProc::kYes ||
-         (f.proc == TcpiProc::kListenOnly && rec.state == static_cast<uint8_t>(TcpState::kListen));
+  return rec.origin != Origin::kProc || tcpi_proc_has(f, rec.state);
 }
 
 inline uint64_t tcpi_read(const TcpInfo& t, const TcpiField& f) {

@@ -112,4 +112,23 @@ std::string_view scope_name(TunableScope s) {
   return s == TunableScope::kGlobal ? "global" : "netns";
 }
 
+std::string format_tunable(const TunableInfo& info, const TunableValue& value) {
+  if (!value.present) return {};
+  if (info.count == 0) return value.text;
+  std::string s;
+  for (uint8_t i = 0; i < info.count; ++i) {
+    if (i) s.push_back(' ');
+    s.append(std::to_string(value.ints[i]));
+  }
+  return s;
+}
+
+std::optional<bool> is_default(const TunableInfo& info, const TunableValue& value) {
+  if (!info.has_default || !value.present || info.count == 0) return std::nullopt;
+  for (uint8_t i = 0; i < info.count; ++i) {
+    if (value.ints[i] != info.default_values[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace tcpscope::model

@@ -10,8 +10,12 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+
+#include "model/host.hpp"
 
 namespace tcpscope::model {
 
@@ -33,6 +37,12 @@ std::span<const TunableInfo> tunable_catalog();
 const TunableInfo* find_tunable(std::string_view name);
 
 std::string_view scope_name(TunableScope s);
+
+// "4096", "4096 131072 6291456", or the text; "" when not present.
+std::string format_tunable(const TunableInfo& info, const TunableValue& value);
+// Whether the value is the kernel default; nullopt when the default is not a fixed value (or
+// the value is missing).
+std::optional<bool> is_default(const TunableInfo& info, const TunableValue& value);
 
 // Why a global tunable has no value in a child namespace: one sentence for users.
 inline constexpr std::string_view kGlobalUnavailable =

@@ -18,30 +18,11 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "model/host.hpp"
 
 namespace tcpscope::procfs {
 
-struct SockStat {
-  uint64_t sockets_used = 0;
-  uint64_t tcp_inuse = 0;
-  uint64_t tcp_orphan = 0;  // host-wide
-  uint64_t tcp_tw = 0;
-  uint64_t tcp_alloc = 0;  // host-wide
-  uint64_t tcp_mem = 0;    // host-wide, pages
-  uint64_t udp_inuse = 0;
-  uint64_t udp_mem = 0;  // host-wide, pages
-  uint64_t udplite_inuse = 0;
-  uint64_t raw_inuse = 0;
-  uint64_t frag_inuse = 0;
-  uint64_t frag_memory = 0;  // bytes
-  uint64_t tcp6_inuse = 0;
-  uint64_t udp6_inuse = 0;
-  uint64_t udplite6_inuse = 0;
-  uint64_t raw6_inuse = 0;
-  uint64_t frag6_inuse = 0;
-  uint64_t frag6_memory = 0;  // bytes
-  bool has_ipv6 = false;      // a *6 line was seen (sockstat6 exists only with IPv6)
-};
+using SockStat = model::SockStat;
 
 // Parses sockstat or sockstat6 content into `out`, setting only the keys it finds (so both files
 // can be parsed into one struct). Unknown sections and unknown keys are skipped; a known key

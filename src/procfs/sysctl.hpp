@@ -14,25 +14,11 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "model/host.hpp"
 
 namespace tcpscope::procfs {
 
-struct Tunables {
-  std::optional<int64_t> somaxconn;               // net.core.somaxconn
-  std::optional<int64_t> tcp_max_syn_backlog;     // net.ipv4.*
-  std::optional<int64_t> tcp_syncookies;          // 0 never, 1 when the SYN queue is full, 2 always
-  std::optional<int64_t> tcp_max_tw_buckets;      //
-  std::optional<int64_t> tcp_max_orphans;         // global: init namespace only
-  std::optional<std::array<int64_t, 3>> tcp_mem;  // global: low, pressure, high (pages)
-  std::optional<std::array<int64_t, 2>> ip_local_port_range;  // first, last
-  std::optional<int64_t> tcp_fin_timeout;                     // seconds
-  std::optional<int64_t> tcp_tw_reuse;                        // 0 off, 1 on, 2 loopback only
-  std::optional<int64_t> tcp_synack_retries;
-  std::optional<int64_t> tcp_syn_retries;
-  std::optional<int64_t> tcp_abort_on_overflow;
-  std::optional<int64_t> tcp_orphan_retries;  // 0 means 8
-  std::optional<int64_t> tcp_retries2;
-};
+using Tunables = model::Tunables;
 
 // Content of a one-number sysctl file ("4096\n"). Surrounding whitespace is allowed; anything
 // else (no number, two numbers, trailing text) is a kMalformed error quoting the content.

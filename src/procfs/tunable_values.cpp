@@ -73,15 +73,4 @@ Status TunableReader::read(std::vector<TunableValue>& out) {
   return {};
 }
 
-std::string format_tunable(const model::TunableInfo& info, const TunableValue& value) {
-  if (!value.present) return {};
-  if (info.count == 0) return value.text;
-  std::string s;
-  for (uint8_t i = 0; i < info.count; ++i) {
-    if (i) s.push_back(' ');
-    s.append(std::to_string(value.ints[i]));
-  }
-  return s;
-}
-
 }  // namespace tcpscope::procfs

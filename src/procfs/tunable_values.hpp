@@ -15,15 +15,12 @@
 
 #include "base/reread_file.hpp"
 #include "base/result.hpp"
+#include "model/host.hpp"
 #include "model/tunable_catalog.hpp"
 
 namespace tcpscope::procfs {
 
-struct TunableValue {
-  bool present = false;
-  std::array<int64_t, 3> ints{};  // the first info.count numbers
-  std::string text;               // info.count == 0: the file's content, trimmed
-};
+using TunableValue = model::TunableValue;
 
 // out[i] is the value of catalog[i]. Errors (unreadable or malformed file) name the file.
 Status read_tunable_values(std::string_view proc_root, std::span<const model::TunableInfo> catalog,
@@ -42,8 +39,5 @@ class TunableReader {
   std::vector<RereadFile> files_;  // empty until the first read
   std::string buffer_;
 };
-
-// "4096", "4096 131072 6291456", or the text; "" when not present.
-std::string format_tunable(const model::TunableInfo& info, const TunableValue& value);
 
 }  // namespace tcpscope::procfs

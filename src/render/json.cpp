@@ -3,7 +3,6 @@
 #include <fmt/compile.h>
 
 #include <array>
-#include <cassert>
 #include <cstddef>
 #include <cstring>
 #include <type_traits>
@@ -107,52 +106,37 @@ void address(Object& o, std::string_view k, const SocketRecord& rec,
   put(o.out(), '"');
 }
 
-// The fields the catalog marks kCustom are written here; the numbers under their catalog keys.
-void tcpi_custom(Object& o, const SocketRecord& rec, const model::TcpiField& field) {
-  const model::TcpInfo& t = rec.tcp_info;
-  switch (field.offset) {
-    case offsetof(model::TcpInfo, state):
-      o.str("state", model::state_key(t.state));
-      return;
-    case offsetof(model::TcpInfo, ca_state):
-      o.str("ca_state", ca_state_name(t.ca_state));
-      return;
-    case offsetof(model::TcpInfo, options): {
-      Object f = o.object("options");
-      f.boolean("timestamps", (t.options & model::kTcpiOptTimestamps) != 0);
-      f.boolean("sack", (t.options & model::kTcpiOptSack) != 0);
-      f.boolean("wscale", (t.options & model::kTcpiOptWscale) != 0);
-      f.boolean("ecn", (t.options & model::kTcpiOptEcn) != 0);
-      f.boolean("ecn_seen", (t.options & model::kTcpiOptEcnSeen) != 0);
-      f.boolean("syn_data", (t.options & model::kTcpiOptSynData) != 0);
-      f.boolean("usec_ts", (t.options & model::kTcpiOptUsecTs) != 0);
-      f.boolean("tfo_child", (t.options & model::kTcpiOptTfoChild) != 0);
-      f.close();
-      return;
-    }
-    case offsetof(model::TcpInfo, wscale):
-      o.num("snd_wscale", t.snd_wscale());
-      o.num("rcv_wscale", t.rcv_wscale());
-      return;
-    case offsetof(model::TcpInfo, flags):
-      o.boolean("delivery_rate_app_limited", t.delivery_rate_app_limited());
-      o.num("fastopen_client_fail", t.fastopen_client_fail());
-      return;
-    default:
-      assert(false && "a custom tcp_info JSON field without code");
-  }
-}
-
+// The fields the catalog marks kCustom (the struct's first bytes), then its numbers.
 void tcp_info(Object& parent, const SocketRecord& rec) {
+  const model::TcpInfo& t = rec.tcp_info;
   Object o = parent.object("tcp_info");
-  for (const uint8_t i : model::kTcpiJsonOrder) {
-    const model::TcpiField& f = model::kTcpiFields[i];
-    if (!model::tcpi_present(rec, f)) continue;
-    if (f.json == model::TcpiJson::kCustom) {
-      tcpi_custom(o, rec, f);
-    } else {
-      o.num(f.key, model::tcpi_read(rec.tcp_info, f));
-    }
+  const auto present = [&rec](size_t index) {
+    return model::tcpi_present(rec, model::kTcpiFields[index]);
+  };
+  if (present(TCPSCOPE_TCPI_INDEX(state))) o.str("state", model::state_key(t.state));
+  if (present(TCPSCOPE_TCPI_INDEX(ca_state))) o.str("ca_state", ca_state_name(t.ca_state));
+  if (present(TCPSCOPE_TCPI_INDEX(options))) {
+    Object f = o.object("options");
+    f.boolean("timestamps", (t.options & model::kTcpiOptTimestamps) != 0);
+    f.boolean("sack", (t.options & model::kTcpiOptSack) != 0);
+    f.boolean("wscale", (t.options & model::kTcpiOptWscale) != 0);
+    f.boolean("ecn", (t.options & model::kTcpiOptEcn) != 0);
+    f.boolean("ecn_seen", (t.options & model::kTcpiOptEcnSeen) != 0);
+    f.boolean("syn_data", (t.options & model::kTcpiOptSynData) != 0);
+    f.boolean("usec_ts", (t.options & model::kTcpiOptUsecTs) != 0);
+    f.boolean("tfo_child", (t.options & model::kTcpiOptTfoChild) != 0);
+    f.close();
+  }
+  if (present(TCPSCOPE_TCPI_INDEX(wscale))) {
+    o.num("snd_wscale", t.snd_wscale());
+    o.num("rcv_wscale", t.rcv_wscale());
+  }
+  if (present(TCPSCOPE_TCPI_INDEX(flags))) {
+    o.boolean("delivery_rate_app_limited", t.delivery_rate_app_limited());
+    o.num("fastopen_client_fail", t.fastopen_client_fail());
+  }
+  for (const model::TcpiField& f : model::kTcpiJsonNumbers) {
+    if (model::tcpi_present(rec, f)) o.num(f.key, model::tcpi_read(t, f));
   }
   o.close();
 }

@@ -23,6 +23,7 @@
 #include "model/tunable_catalog.hpp"
 #include "procfs/counter_sampler.hpp"
 #include "procfs/tunable_values.hpp"
+#include "render/counters.hpp"
 
 namespace {
 
@@ -97,12 +98,12 @@ void BM_NstatRender(benchmark::State& state) {
   check(s.sample(), state);
   const model::CounterPatterns none;
   std::vector<model::nstat::Row> rows;
-  std::string out;
+  fmt::memory_buffer out;
   for (auto _ : state) {
     model::nstat::select_rows(s.current(), nullptr, {.absolute = true, .zeros = true}, none, rows);
     out.clear();
-    model::nstat::append_text(out, model::nstat::kSource, s.current(), rows);
-    model::nstat::append_json(out, model::nstat::kSource, s.current(), rows, false);
+    render::append_nstat_text(out, model::nstat::kSource, s.current(), rows);
+    render::append_nstat_json(out, model::nstat::kSource, s.current(), rows, false);
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["rows"] = static_cast<double>(rows.size());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/nstat.hpp"
+#include "render/counters.hpp"
 
 using namespace tcpscope::model;
 
@@ -14,10 +15,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view content(reinterpret_cast<const char*>(data), size);
   nstat::History h;
   if (!nstat::parse_history(content, h)) return 0;
-  std::string text;
-  nstat::append_history(text, h.source, h.counters);
+  fmt::memory_buffer text;
+  tcpscope::render::append_nstat_history(text, h.source, h.counters);
   nstat::History again;
-  if (!nstat::parse_history(text, again)) __builtin_trap();
+  if (!nstat::parse_history(std::string_view(text.data(), text.size()), again)) __builtin_trap();
   if (again.source != h.source || again.counters.size() != h.counters.size()) __builtin_trap();
   for (size_t i = 0; i < h.counters.size(); ++i) {
     if (again.counters.name(i) != h.counters.name(i)) __builtin_trap();
@@ -29,10 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const nstat::Row& r : rows) {
     if (r.value != 0 && !nstat_hides(h.counters.name(r.index))) __builtin_trap();
   }
-  std::string out;
+  fmt::memory_buffer out;
   nstat::select_rows(h.counters, nullptr, {.absolute = true, .zeros = true}, CounterPatterns(),
                      rows);
-  nstat::append_text(out, nstat::kSource, h.counters, rows);
-  nstat::append_json(out, nstat::kSource, h.counters, rows, true);
+  tcpscope::render::append_nstat_text(out, nstat::kSource, h.counters, rows);
+  tcpscope::render::append_nstat_json(out, nstat::kSource, h.counters, rows, true);
   return 0;
 }

@@ -136,9 +136,9 @@ TEST(TunableValues, ChildNamespaceLacksGlobals) {
   EXPECT_FALSE(value("tcp_mem").present);
   EXPECT_FALSE(value("tcp_max_orphans").present);
   EXPECT_EQ(
-      procfs::format_tunable(*find_tunable("ip_local_port_range"), value("ip_local_port_range")),
+      model::format_tunable(*find_tunable("ip_local_port_range"), value("ip_local_port_range")),
       "32768 60999");
-  EXPECT_EQ(procfs::format_tunable(*find_tunable("tcp_mem"), value("tcp_mem")), "");
+  EXPECT_EQ(model::format_tunable(*find_tunable("tcp_mem"), value("tcp_mem")), "");
 }
 
 TEST(TunableValues, InitialNamespaceHasGlobals) {
@@ -148,7 +148,7 @@ TEST(TunableValues, InitialNamespaceHasGlobals) {
   ASSERT_TRUE(procfs::read_tunable_values(kProc + "/host", cat, v, buf).has_value());
   const auto i = static_cast<size_t>(find_tunable("tcp_mem") - cat.data());
   ASSERT_TRUE(v[i].present);
-  EXPECT_EQ(procfs::format_tunable(cat[i], v[i]), "287898 383867 575796");
+  EXPECT_EQ(model::format_tunable(cat[i], v[i]), "287898 383867 575796");
 }
 
 TEST(TunableValues, ReaderKeepingFilesOpenReadsTheSameAsOneShot) {
@@ -163,7 +163,7 @@ TEST(TunableValues, ReaderKeepingFilesOpenReadsTheSameAsOneShot) {
       ASSERT_EQ(kept.size(), once.size());
       for (size_t i = 0; i < cat.size(); ++i) {
         EXPECT_EQ(kept[i].present, once[i].present) << root << " " << cat[i].name;
-        EXPECT_EQ(procfs::format_tunable(cat[i], kept[i]), procfs::format_tunable(cat[i], once[i]))
+        EXPECT_EQ(model::format_tunable(cat[i], kept[i]), model::format_tunable(cat[i], once[i]))
             << root << " " << cat[i].name;
       }
     }

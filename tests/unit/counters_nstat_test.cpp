@@ -15,11 +15,37 @@
 #include "base/locked_file.hpp"
 #include "model/nstat.hpp"
 #include "procfs/counter_sampler.hpp"
+#include "render/counters.hpp"
 
 namespace tcpscope::model::nstat {
 namespace {
 
 const std::string kProc = std::string(TCPSCOPE_FIXTURES) + "/proc";
+
+// The formats are rendered into fmt buffers (render/counters.hpp); these tests compare strings.
+void append_text(std::string& out, std::string_view header, const CounterSnapshot& snap,
+                 std::span<const Row> rows) {
+  fmt::memory_buffer b;
+  render::append_nstat_text(b, header, snap, rows);
+  out.append(b.data(), b.size());
+}
+void append_json(std::string& out, std::string_view source, const CounterSnapshot& snap,
+                 std::span<const Row> rows, bool pretty) {
+  fmt::memory_buffer b;
+  render::append_nstat_json(b, source, snap, rows, pretty);
+  out.append(b.data(), b.size());
+}
+void append_interval_json(std::string& out, std::string_view source, const CounterSnapshot& snap,
+                          std::span<const Row> rows, double seconds, bool pretty) {
+  fmt::memory_buffer b;
+  render::append_nstat_interval_json(b, source, snap, rows, seconds, pretty);
+  out.append(b.data(), b.size());
+}
+void append_history(std::string& out, std::string_view source, const CounterSnapshot& counters) {
+  fmt::memory_buffer b;
+  render::append_nstat_history(b, source, counters);
+  out.append(b.data(), b.size());
+}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
