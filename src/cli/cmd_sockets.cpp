@@ -4,123 +4,18 @@
 #include <sys/socket.h>
 
 #include <CLI/CLI.hpp>
+#include <bit>
 #include <cstdio>
-#include <cstring>
-#include <memory>
 #include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/filtering.hpp"
-#include "cli/printers.hpp"
-#include "model/tcp_state.hpp"
-#include "render/address.hpp"
-#include "render/details.hpp"
-#include "render/table.hpp"
+#include "render/socket_output.hpp"
 #include "source/host_resolver.hpp"
 #include "source/name_cache.hpp"
 #include "source/process_map.hpp"
 
 namespace tcpscope::cli {
-
-namespace {
-
-using model::SocketRecord;
-
-void append_text(fmt::memory_buffer& b, std::string_view s) {
-  const size_t n = b.size();
-  b.resize(n + s.size());
-  std::memcpy(b.data() + n, s.data(), s.size());
-}
-
-void append_int(fmt::memory_buffer& b, int32_t v) {
-  const fmt::format_int f(v);
-  append_text(b, std::string_view(f.data(), f.size()));
-}
-
-class TablePrinter final : public Printer {
- public:
-  TablePrinter(const SocketsOptions& o, render::TableLayout layout, model::NameLookup* names,
-               const source::ProcessMap* procs)
-      : table_(stdout, layout), names_(names), procs_(procs) {
-    details_.numeric = o.numeric;
-    details_.options = o.options || o.extended;
-    details_.extended = o.extended;
-    details_.memory = o.memory;
-    details_.info = o.info;
-    details_.oneline = o.oneline;
-    details_.tos = o.tos;
-    details_.cgroup = o.cgroup;
-    details_.inet_sockopt = o.inet_sockopt;
-    details_.names = names;
-    numeric_ = o.numeric;
-    resolve_ = o.resolve;
-  }
-
-  void on_socket(const SocketRecord& r) override {
-    auto& t = table_.text();
-    table_.begin_row();
-    append_text(t, r.protocol == IPPROTO_UDP ? std::string_view("udp") : std::string_view("tcp"));
-    table_.end_cell(render::kColNetid);
-    append_text(t, model::ss_state_name(r.state));
-    table_.end_cell(render::kColState);
-    append_int(t, static_cast<int32_t>(r.rqueue));  // ss prints queues with %d
-    table_.end_cell(render::kColRecvQ);
-    append_int(t, static_cast<int32_t>(r.wqueue));
-    table_.end_cell(render::kColSendQ);
-    append_address(t, r, render::Side::kLocal);
-    table_.end_cell(render::kColLocalAddr);
-    render::append_port_token(t, r, render::Side::kLocal, numeric_, names_);
-    table_.end_cell(render::kColLocalPort);
-    append_address(t, r, render::Side::kPeer);
-    table_.end_cell(render::kColPeerAddr);
-    render::append_port_token(t, r, render::Side::kPeer, numeric_, names_);
-    table_.end_cell(render::kColPeerPort);
-    if (procs_ != nullptr && r.inode != 0) append_users(t, r.inode);
-    render::append_details(t, r, details_);
-    table_.end_details();
-    table_.end_row();
-  }
-  bool finish() override { return table_.flush(); }
-
- private:
-  // With -r, a host name replaces the address (ss prints "name:" without brackets).
-  void append_address(fmt::memory_buffer& t, const SocketRecord& r, render::Side side) {
-    if (resolve_) {
-      std::string_view host =
-          resolver_.name(r.family, side == render::Side::kLocal ? r.src : r.dst);
-      if (!host.empty()) {
-        t.append(host);
-        t.push_back(':');
-        return;
-      }
-    }
-    render::append_address_token(t, r, side, names_);
-  }
-
-  void append_users(fmt::memory_buffer& t, uint32_t inode) {
-    auto owners = procs_->owners(inode);
-    if (owners.empty()) return;
-    auto out = std::back_inserter(t);
-    fmt::format_to(out, " users:(");
-    bool first = true;
-    for (const auto& o : owners) {
-      fmt::format_to(out, "{}(\"{}\",pid={},fd={})", first ? "" : ",", procs_->name(o), o.pid,
-                     o.fd);
-      first = false;
-    }
-    t.push_back(')');
-  }
-
-  render::TableWriter table_;
-  model::NameLookup* names_;
-  const source::ProcessMap* procs_;
-  render::DetailOptions details_;
-  bool numeric_ = false;
-  bool resolve_ = false;
-  source::HostResolver resolver_;
-};
-
-}  // namespace
 
 void add_sockets_command(CLI::App& app, SocketsOptions& o) {
   auto* sub = app.add_subcommand("sockets", "the socket table, with ss's flags");
@@ -189,19 +84,29 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
     procs = std::move(*m);
   }
 
-  std::unique_ptr<Printer> printer;
-  if (o.format == "table") {
-    render::TableLayout layout;
-    layout.show_netid = want_tcp && want_udp;
-    layout.show_state = std::popcount(mask) != 1;
-    layout.header = !o.no_header;
-    layout.process_header = o.processes;
-    printer = std::make_unique<TablePrinter>(o, layout, &names, procs ? &*procs : nullptr);
-  } else if (o.format == "json") {
-    printer = make_json_printer(o, &names, procs ? &*procs : nullptr);
-  } else {
-    printer = make_csv_printer(o, &names, procs ? &*procs : nullptr);
-  }
+  render::SocketOutput out;
+  out.format = o.format == "json"  ? render::SocketFormat::kJson
+               : o.format == "csv" ? render::SocketFormat::kCsv
+                                   : render::SocketFormat::kTable;
+  out.layout.show_netid = want_tcp && want_udp;
+  out.layout.show_state = std::popcount(mask) != 1;
+  out.layout.header = !o.no_header;
+  out.layout.process_header = o.processes;
+  out.header = !o.no_header;
+  out.numeric = o.numeric;
+  render::DetailOptions& d = out.details;
+  d.numeric = o.numeric;
+  d.options = o.options || o.extended;
+  d.extended = o.extended;
+  d.memory = o.memory;
+  d.info = o.info;
+  d.oneline = o.oneline;
+  d.tos = o.tos;
+  d.cgroup = o.cgroup;
+  d.inet_sockopt = o.inet_sockopt;
+  source::HostResolver resolver;
+  auto printer = render::make_socket_printer(
+      out, stdout, {&names, procs ? &*procs : nullptr, o.resolve ? &resolver : nullptr});
 
   model::DumpRequest req;
   req.states = mask;

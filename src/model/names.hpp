@@ -8,7 +8,9 @@
 // cache behind them; the real implementation caches hits and misses alike.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace tcpscope::model {
@@ -24,6 +26,33 @@ class NameLookup {
   // Service name of a port as getservbyport(port, "tcp"|"udp") gives it; empty for ports in the
   // ephemeral range (ss keeps those numeric), unnamed ports and protocols other than TCP/UDP.
   virtual std::string_view service(uint16_t port, uint8_t protocol) = 0;
+};
+
+// One process holding a socket (ss -p): its descriptor, and its command name in the lookup's
+// name pool.
+struct SocketOwner {
+  uint32_t inode;
+  int32_t pid;
+  int32_t fd;
+  uint32_t name_offset;
+  uint16_t name_len;
+};
+
+// The processes holding each socket (source/process_map.hpp builds the real one).
+class OwnerLookup {
+ public:
+  virtual ~OwnerLookup() = default;
+  // Owners of `inode`, in ss's order (highest pid first, then highest fd first).
+  virtual std::span<const SocketOwner> owners(uint32_t inode) const = 0;
+  virtual std::string_view name(const SocketOwner& o) const = 0;
+};
+
+// Host names for -r (source/host_resolver.hpp asks the resolver once per address).
+class HostLookup {
+ public:
+  virtual ~HostLookup() = default;
+  // The host name of `addr`, or empty when it has none (or is a wildcard address).
+  virtual std::string_view host(uint8_t family, const std::array<uint8_t, 16>& addr) = 0;
 };
 
 }  // namespace tcpscope::model

@@ -8,7 +8,7 @@
 
 namespace tcpscope::source {
 
-std::string_view HostResolver::name(uint8_t family, const std::array<uint8_t, 16>& addr) {
+std::string_view HostResolver::host(uint8_t family, const std::array<uint8_t, 16>& addr) {
   auto key = std::make_pair(family, addr);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   std::string& slot = cache_[key];

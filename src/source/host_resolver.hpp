@@ -8,12 +8,14 @@
 #include <string>
 #include <string_view>
 
+#include "model/names.hpp"
+
 namespace tcpscope::source {
 
-class HostResolver {
+class HostResolver final : public model::HostLookup {
  public:
   // The host name of `addr`, or empty when it has none (or is a wildcard address).
-  std::string_view name(uint8_t family, const std::array<uint8_t, 16>& addr);
+  std::string_view host(uint8_t family, const std::array<uint8_t, 16>& addr) override;
 
  private:
   std::map<std::pair<uint8_t, std::array<uint8_t, 16>>, std::string> cache_;

@@ -24,20 +24,15 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "model/names.hpp"
 
 namespace tcpscope::source {
 
-struct SocketOwner {
-  uint32_t inode;
-  int32_t pid;
-  int32_t fd;
-  uint32_t name_offset;  // into ProcessMap's name pool
-  uint16_t name_len;
-};
+using SocketOwner = model::SocketOwner;  // name_offset indexes ProcessMap's name pool
 
 enum class ProcessMapMethod : uint8_t { kAuto, kProc, kBpf };
 
-class ProcessMap {
+class ProcessMap final : public model::OwnerLookup {
  public:
   // The method TCPSCOPE_PROCESS_MAP asks for (unset or empty: kAuto); a usage error otherwise.
   static Result<ProcessMapMethod> method_from_env();
@@ -49,8 +44,8 @@ class ProcessMap {
   static Result<ProcessMap> scan(const std::string& proc_root, ProcessMapMethod method);
 
   // Owners of `inode`, in ss's order (highest pid first, then highest fd first).
-  std::span<const SocketOwner> owners(uint32_t inode) const;
-  std::string_view name(const SocketOwner& o) const {
+  std::span<const SocketOwner> owners(uint32_t inode) const override;
+  std::string_view name(const SocketOwner& o) const override {
     return std::string_view(names_).substr(o.name_offset, o.name_len);
   }
   size_t size() const { return entries_.size(); }
