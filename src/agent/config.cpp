@@ -174,12 +174,6 @@ Status at(const Table& t, std::string_view key, Status st) {
   return {};
 }
 
-// Returns the error of a Status from any function returning a Result.
-#define TRY(expr)                                                     \
-  do {                                                                \
-    if (auto st_ = (expr); !st_) return fail(std::move(st_.error())); \
-  } while (0)
-
 template <typename T>
 Status get(Result<std::optional<T>> r, std::optional<T>& out) {
   if (!r) return fail(std::move(r.error()));
@@ -257,61 +251,62 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
   }
   const toml::table& root = parsed.table();
   Table t(root, origin, "");
-  TRY(t.check_keys({"interval", "listener_interval", "netns", "max_listeners", "counters",
-                    "log_level", "statsd", "prometheus", "jsonl", "doctor"}));
+  TCPSCOPE_TRY(t.check_keys({"interval", "listener_interval", "netns", "max_listeners", "counters",
+                             "log_level", "statsd", "prometheus", "jsonl", "doctor"}));
   std::optional<std::string> s;
   std::optional<int64_t> i;
   std::optional<std::vector<std::string>> v;
   bool listener_given = false;
-  TRY(get(t.string("interval"), s));
-  if (s) TRY(at(t, "interval", set_interval("interval", *s, c.interval_ns)));
-  TRY(get(t.string("listener_interval"), s));
+  TCPSCOPE_TRY(get(t.string("interval"), s));
+  if (s) TCPSCOPE_TRY(at(t, "interval", set_interval("interval", *s, c.interval_ns)));
+  TCPSCOPE_TRY(get(t.string("listener_interval"), s));
   if (s) {
-    TRY(at(t, "listener_interval", set_interval("listener_interval", *s, c.listener_interval_ns)));
+    TCPSCOPE_TRY(
+        at(t, "listener_interval", set_interval("listener_interval", *s, c.listener_interval_ns)));
     listener_given = true;
   }
   if (!listener_given) c.listener_interval_ns = c.interval_ns;
-  TRY(get(t.strings("netns"), v));
+  TCPSCOPE_TRY(get(t.strings("netns"), v));
   if (v) c.netns = *v;
-  TRY(get(t.integer("max_listeners"), i));
-  if (i) TRY(at(t, "max_listeners", set_max_listeners("max_listeners", *i, c)));
-  TRY(get(t.strings("counters"), v));
+  TCPSCOPE_TRY(get(t.integer("max_listeners"), i));
+  if (i) TCPSCOPE_TRY(at(t, "max_listeners", set_max_listeners("max_listeners", *i, c)));
+  TCPSCOPE_TRY(get(t.strings("counters"), v));
   if (v) c.counters = *v;
-  TRY(get(t.string("log_level"), s));
-  if (s) TRY(at(t, "log_level", set_level("log_level", *s, c)));
+  TCPSCOPE_TRY(get(t.string("log_level"), s));
+  if (s) TCPSCOPE_TRY(at(t, "log_level", set_level("log_level", *s, c)));
 
   Status sub_status;
   if (const toml::table* st = t.sub("statsd", sub_status)) {
     Table sd(*st, origin, "statsd.");
-    TRY(sd.check_keys({"address", "mtu", "prefix", "tags"}));
-    TRY(get(sd.string("address"), s));
-    if (s) TRY(at(sd, "address", set_statsd("statsd.address", *s, c)));
-    TRY(get(sd.integer("mtu"), i));
-    if (i) TRY(at(sd, "mtu", set_mtu("statsd.mtu", *i, c)));
-    TRY(get(sd.string("prefix"), s));
+    TCPSCOPE_TRY(sd.check_keys({"address", "mtu", "prefix", "tags"}));
+    TCPSCOPE_TRY(get(sd.string("address"), s));
+    if (s) TCPSCOPE_TRY(at(sd, "address", set_statsd("statsd.address", *s, c)));
+    TCPSCOPE_TRY(get(sd.integer("mtu"), i));
+    if (i) TCPSCOPE_TRY(at(sd, "mtu", set_mtu("statsd.mtu", *i, c)));
+    TCPSCOPE_TRY(get(sd.string("prefix"), s));
     if (s) {
-      TRY(at(sd, "prefix", check_prefix("statsd.prefix", *s)));
+      TCPSCOPE_TRY(at(sd, "prefix", check_prefix("statsd.prefix", *s)));
       c.prefix = *s;
     }
     std::optional<bool> b;
-    TRY(get(sd.boolean("tags"), b));
+    TCPSCOPE_TRY(get(sd.boolean("tags"), b));
     if (b) c.statsd_tags = *b;
   }
-  TRY(sub_status);
+  TCPSCOPE_TRY(sub_status);
   if (const toml::table* pt = t.sub("prometheus", sub_status)) {
     Table pr(*pt, origin, "prometheus.");
-    TRY(pr.check_keys({"listen"}));
-    TRY(get(pr.string("listen"), s));
-    if (s) TRY(at(pr, "listen", set_prometheus("prometheus.listen", *s, c)));
+    TCPSCOPE_TRY(pr.check_keys({"listen"}));
+    TCPSCOPE_TRY(get(pr.string("listen"), s));
+    if (s) TCPSCOPE_TRY(at(pr, "listen", set_prometheus("prometheus.listen", *s, c)));
   }
-  TRY(sub_status);
+  TCPSCOPE_TRY(sub_status);
   if (const toml::table* jt = t.sub("jsonl", sub_status)) {
     Table jl(*jt, origin, "jsonl.");
-    TRY(jl.check_keys({"path"}));
-    TRY(get(jl.string("path"), s));
+    TCPSCOPE_TRY(jl.check_keys({"path"}));
+    TCPSCOPE_TRY(get(jl.string("path"), s));
     if (s) c.jsonl = *s;
   }
-  TRY(sub_status);
+  TCPSCOPE_TRY(sub_status);
   if (const toml::table* dt = t.sub("doctor", sub_status)) {
     for (const auto& [k, node] : *dt) {
       std::string value;
@@ -328,7 +323,7 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
       }
     }
   }
-  TRY(sub_status);
+  TCPSCOPE_TRY(sub_status);
   return {};
 }
 
@@ -339,35 +334,35 @@ Result<AgentConfig> load_config(const AgentFlags& f) {
     if (auto st = read_file(f.config_file.c_str(), content); !st) {
       return fail(std::move(st.error()).context("--config"));
     }
-    TRY(parse_config_toml(content, f.config_file, c));
+    TCPSCOPE_TRY(parse_config_toml(content, f.config_file, c));
     c.config_file = f.config_file;
   }
   if (f.interval) {
     const bool follow = c.listener_interval_ns == c.interval_ns;
-    TRY(set_interval("--interval", *f.interval, c.interval_ns));
+    TCPSCOPE_TRY(set_interval("--interval", *f.interval, c.interval_ns));
     if (follow) c.listener_interval_ns = c.interval_ns;
   }
   if (f.listener_interval) {
-    TRY(set_interval("--listener-interval", *f.listener_interval, c.listener_interval_ns));
+    TCPSCOPE_TRY(set_interval("--listener-interval", *f.listener_interval, c.listener_interval_ns));
   }
   if (!f.netns.empty()) c.netns = f.netns;
-  if (f.max_listeners) TRY(set_max_listeners("--max-listeners", *f.max_listeners, c));
+  if (f.max_listeners) TCPSCOPE_TRY(set_max_listeners("--max-listeners", *f.max_listeners, c));
   for (const auto& p : f.counters) c.counters.push_back(p);
-  if (f.statsd) TRY(set_statsd("--statsd", *f.statsd, c));
-  if (f.statsd_mtu) TRY(set_mtu("--statsd-mtu", *f.statsd_mtu, c));
+  if (f.statsd) TCPSCOPE_TRY(set_statsd("--statsd", *f.statsd, c));
+  if (f.statsd_mtu) TCPSCOPE_TRY(set_mtu("--statsd-mtu", *f.statsd_mtu, c));
   if (f.prefix) {
-    TRY(check_prefix("--prefix", *f.prefix));
+    TCPSCOPE_TRY(check_prefix("--prefix", *f.prefix));
     c.prefix = *f.prefix;
   }
   if (f.statsd_tags) c.statsd_tags = true;
-  if (f.prometheus) TRY(set_prometheus("--prometheus", *f.prometheus, c));
+  if (f.prometheus) TCPSCOPE_TRY(set_prometheus("--prometheus", *f.prometheus, c));
   if (f.jsonl) c.jsonl = *f.jsonl;
   for (const auto& a : f.thresholds) {
     if (auto st = doctor::set_threshold(c.thresholds, a); !st) {
       return fail(Error::usage("--threshold: " + st.error().message()));
     }
   }
-  if (f.log_level) TRY(set_level("--log-level", *f.log_level, c));
+  if (f.log_level) TCPSCOPE_TRY(set_level("--log-level", *f.log_level, c));
 
   // Cross-field checks.
   if (c.listener_interval_ns > c.interval_ns || c.interval_ns % c.listener_interval_ns != 0) {

@@ -5,6 +5,12 @@
 //   return err.context("dump AF_INET6");   // "dump AF_INET6: open NETLINK_SOCK_DIAG: ..."
 // Common mistake: formatting strerror() into the message by hand; pass the errno instead and
 // let what() append it once.
+//
+// TCPSCOPE_TRY(expr) and TCPSCOPE_TRY_CTX(expr, what) propagate a failure in one line:
+//   auto sock = TCPSCOPE_TRY_CTX(NetlinkSocket::open(...), "open NETLINK_SOCK_DIAG");
+//   TCPSCOPE_TRY_CTX(sock.send(msg), "dump IPv4 TCP");   // a Status: nothing to take
+// so that a failure reads "netns web-1: dump IPv4 TCP: receive from netlink: No buffer space
+// available", each layer naming what it was doing.
 #pragma once
 
 #include <expected>
@@ -117,6 +123,7 @@ class [[nodiscard]] Expected<void> {
   Error& error() & { return *e_; }
   const Error& error() const& { return *e_; }
   Error&& error() && { return std::move(*e_); }
+  void operator*() const {}
 
  private:
   std::optional<Error> e_;
@@ -134,3 +141,22 @@ inline detail::Failure fail(Error e) { return detail::Failure{std::move(e)}; }
 #endif
 
 }  // namespace tcpscope
+
+// Evaluates `expr` (a Result<T> or a Status). On failure, returns its error from the enclosing
+// function (which returns a Result or a Status), with "what: " prepended by the _CTX form;
+// otherwise the whole expression is the value (nothing for a Status). A GNU statement
+// expression: g++ and clang both have it, __extension__ keeps -Wpedantic quiet.
+#define TCPSCOPE_TRY_CTX(expr, what)                                           \
+  __extension__({                                                              \
+    auto&& tcpscope_try_ = (expr);                                             \
+    if (!tcpscope_try_) {                                                      \
+      return ::tcpscope::fail(std::move(tcpscope_try_).error().context(what)); \
+    }                                                                          \
+    *std::move(tcpscope_try_);                                                 \
+  })
+#define TCPSCOPE_TRY(expr)                                                         \
+  __extension__({                                                                  \
+    auto&& tcpscope_try_ = (expr);                                                 \
+    if (!tcpscope_try_) return ::tcpscope::fail(std::move(tcpscope_try_).error()); \
+    *std::move(tcpscope_try_);                                                     \
+  })

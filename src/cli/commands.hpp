@@ -105,6 +105,9 @@ int run_doctor(const GlobalOptions& global, const DoctorOptions& opts);
 // device", a closed pipe).
 int write_stdout(const fmt::memory_buffer& out);
 
+// What the whole run is doing ("netns web-1"); report() puts it before every message.
+void set_error_context(std::string context);
+
 // "tcpscope: error: <what>" (+ "hint: ..." where useful) on stderr; returns the exit status.
 int report(const Error& e);
 

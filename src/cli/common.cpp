@@ -51,6 +51,12 @@ Result<std::vector<std::string>> filter_words(CLI::App* app) {
   return words;
 }
 
+namespace {
+std::string g_error_context;
+}  // namespace
+
+void set_error_context(std::string context) { g_error_context = std::move(context); }
+
 int write_stdout(const fmt::memory_buffer& out) {
   const bool written = std::fwrite(out.data(), 1, out.size(), stdout) == out.size();
   if (std::fflush(stdout) == 0 && written) return 0;
@@ -58,7 +64,11 @@ int write_stdout(const fmt::memory_buffer& out) {
 }
 
 int report(const Error& e) {
-  std::fprintf(stderr, "tcpscope: error: %s\n", e.what().c_str());
+  if (g_error_context.empty()) {
+    std::fprintf(stderr, "tcpscope: error: %s\n", e.what().c_str());
+  } else {
+    std::fprintf(stderr, "tcpscope: error: %s: %s\n", g_error_context.c_str(), e.what().c_str());
+  }
   switch (e.kind()) {
     case ErrorKind::kPermission:
       if (::geteuid() != 0) std::fprintf(stderr, "hint: run as root\n");

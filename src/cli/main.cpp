@@ -132,6 +132,8 @@ int main(int argc, char** argv) {
 
   if (!global.netns.empty() && word != "doctor") {
     if (auto st = enter_netns(global.netns); !st) return cli::report(st.error());
+    // Every later failure happened inside that namespace: say so.
+    cli::set_error_context("netns " + global.netns);
   }
 
   auto* sub = app.get_subcommands().front();

@@ -75,9 +75,9 @@ DiagDumper::DiagDumper(netlink::NetlinkSocket sock, std::chrono::milliseconds ti
 }
 
 Result<DiagDumper> DiagDumper::open(std::chrono::milliseconds timeout) {
-  auto sock = netlink::NetlinkSocket::open(NETLINK_SOCK_DIAG, timeout);
-  if (!sock) return fail(std::move(sock.error()).context("open NETLINK_SOCK_DIAG"));
-  return DiagDumper(std::move(*sock), timeout);
+  return DiagDumper(TCPSCOPE_TRY_CTX(netlink::NetlinkSocket::open(NETLINK_SOCK_DIAG, timeout),
+                                     "open NETLINK_SOCK_DIAG"),
+                    timeout);
 }
 
 Result<model::DumpStats> DiagDumper::dump(const model::DumpRequest& req,
@@ -112,31 +112,30 @@ Result<model::DumpStats> DiagDumper::dump_once(const model::DumpRequest& req,
                                                DumpRecorder* recorder) {
   const uint32_t seq = sock_.next_seq();
   auto msg = build_dump_request(req, seq, request_);
-  if (auto st = sock_.send(msg); !st) return fail(std::move(st.error()));
+  TCPSCOPE_TRY(sock_.send(msg));
 
   model::DumpStats stats;
   repeats_.reset();
   const netlink::WalkExpect expect{sock_.port_id(), seq, true};
   for (;;) {
-    auto datagram = sock_.receive();
-    if (!datagram) return fail(std::move(datagram.error()));
+    const auto datagram = TCPSCOPE_TRY(sock_.receive());
     ++stats.datagrams;
-    if (recorder != nullptr) recorder->on_datagram(req, *datagram);
+    if (recorder != nullptr) recorder->on_datagram(req, datagram);
     repeats_.next_datagram();
-    auto walked = netlink::walk_datagram(*datagram, expect, [&](const nlmsghdr& h) -> Status {
-      if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY) return {};
-      if (auto st = decode_inet_diag(h, req.protocol, req.level, record_); !st) return st;
-      if (repeats_.seen_before(record_.cookie)) {
-        ++stats.duplicates;
-        return {};
-      }
-      ++stats.messages;
-      visitor.on_socket(record_);
-      return {};
-    });
-    if (!walked) return fail(std::move(walked.error()));
-    if (walked->dump_interrupted) stats.interrupted = true;
-    if (walked->end == netlink::WalkEnd::kDone) return stats;
+    const auto walked =
+        TCPSCOPE_TRY(netlink::walk_datagram(datagram, expect, [&](const nlmsghdr& h) -> Status {
+          if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY) return {};
+          if (auto st = decode_inet_diag(h, req.protocol, req.level, record_); !st) return st;
+          if (repeats_.seen_before(record_.cookie)) {
+            ++stats.duplicates;
+            return {};
+          }
+          ++stats.messages;
+          visitor.on_socket(record_);
+          return {};
+        }));
+    if (walked.dump_interrupted) stats.interrupted = true;
+    if (walked.end == netlink::WalkEnd::kDone) return stats;
   }
 }
 

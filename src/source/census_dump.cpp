@@ -9,13 +9,12 @@ namespace {
 
 Status run(CensusRunner& runner, const model::DumpRequest& req, model::SocketVisitor& visitor,
            model::DumpStats& totals) {
-  auto r = runner.run(req, visitor);
-  if (!r) return fail(std::move(r.error()));
-  totals.messages += r->messages;
-  totals.datagrams += r->datagrams;
-  totals.duplicates += r->duplicates;
-  totals.restarts += r->restarts;
-  totals.interrupted = totals.interrupted || r->interrupted;
+  const model::DumpStats r = TCPSCOPE_TRY(runner.run(req, visitor));
+  totals.messages += r.messages;
+  totals.datagrams += r.datagrams;
+  totals.duplicates += r.duplicates;
+  totals.restarts += r.restarts;
+  totals.interrupted = totals.interrupted || r.interrupted;
   return {};
 }
 
