@@ -99,7 +99,8 @@ Addr make_addr(const std::string& text, int port) {
     auto* s4 = reinterpret_cast<sockaddr_in*>(&a.ss);
     s4->sin_family = AF_INET;
     s4->sin_port = htons(static_cast<uint16_t>(port));
-    if (inet_pton(AF_INET, text.c_str(), &s4->sin_addr) != 1) die("bad IPv4 address %s", text.c_str());
+    if (inet_pton(AF_INET, text.c_str(), &s4->sin_addr) != 1)
+      die("bad IPv4 address %s", text.c_str());
     a.len = sizeof(sockaddr_in);
     a.family = AF_INET;
   } else {
@@ -150,7 +151,8 @@ Spec parse_spec(const std::string& text, const std::vector<std::string_view>& al
   size_t start = 0;
   while (true) {
     size_t comma = text.find(',', start);
-    parts.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    parts.push_back(
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -192,7 +194,8 @@ void apply_common(int fd, const Spec& s) {
                    static_cast<socklen_t>(dev->size())) != 0)
       die_errno("SO_BINDTODEVICE", s.text);
   }
-  if (s.flag("mark")) setint(fd, SOL_SOCKET, SO_MARK, static_cast<int>(s.num("mark", 0)), "SO_MARK", s.text);
+  if (s.flag("mark"))
+    setint(fd, SOL_SOCKET, SO_MARK, static_cast<int>(s.num("mark", 0)), "SO_MARK", s.text);
 }
 
 struct Listener {
@@ -215,7 +218,8 @@ void make_listener(const Spec& s) {
   setint(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR", s.text);
   if (s.flag("v6only")) {
     if (a.family != AF_INET6) die("v6only on an IPv4 listener: %s", s.text.c_str());
-    setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, static_cast<int>(s.num("v6only", 1)), "IPV6_V6ONLY", s.text);
+    setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, static_cast<int>(s.num("v6only", 1)), "IPV6_V6ONLY",
+           s.text);
   } else if (a.family == AF_INET6) {
     // Do not depend on net.ipv6.bindv6only: `::` without v6only= means dual-stack.
     setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY", s.text);
@@ -300,7 +304,8 @@ void run_estab(const Spec& s, long count, std::vector<int>& held) {
   long unread = s.num("unread", 0);
   for (long i = 0; i < count; ++i) {
     int c = client_socket(s, dst, false);
-    if (connect(c, reinterpret_cast<sockaddr*>(&dst.ss), dst.len) != 0) die_errno("connect", s.text);
+    if (connect(c, reinterpret_cast<sockaddr*>(&dst.ss), dst.len) != 0)
+      die_errno("connect", s.text);
     int a = accept_one(*l, s.text);
     held.push_back(c);
     held.push_back(a);
@@ -373,7 +378,8 @@ void in_worker(const Spec& s, long chunk, Fn fn) {
   pid_t pid = fork();
   if (pid < 0) die_errno("fork", s.text);
   if (pid == 0) {
-    // The parent blocks SIGTERM for its signalfd; a worker must die of it (or of its parent's exit).
+    // The parent blocks SIGTERM for its signalfd; a worker must die of it (or of its parent's
+    // exit).
     sigset_t all;
     sigemptyset(&all);
     sigaddset(&all, SIGTERM);
@@ -437,7 +443,8 @@ void make_udp(const Spec& s) {
   Addr a = make_addr(s.addr, s.port);
   int fd = make_socket(a.family, SOCK_DGRAM, s.num("uid", -1), s.text);
   if (a.family == AF_INET6)
-    setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, static_cast<int>(s.num("v6only", 0)), "IPV6_V6ONLY", s.text);
+    setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, static_cast<int>(s.num("v6only", 0)), "IPV6_V6ONLY",
+           s.text);
   apply_common(fd, s);
   if (bind(fd, reinterpret_cast<sockaddr*>(&a.ss), a.len) != 0) die_errno("bind", s.text);
   g_held.push_back(fd);
@@ -487,17 +494,18 @@ int main(int argc, char** argv) {
 
   std::vector<Spec> listens, connects, udps;
   long settle = 100;
-  static const std::vector<std::string_view> kListenOpts = {"backlog", "v6only", "dev", "mark",
-                                                            "uid", "noaccept"};
+  static const std::vector<std::string_view> kListenOpts = {"backlog", "v6only", "dev",
+                                                            "mark",    "uid",    "noaccept"};
   static const std::vector<std::string_view> kConnectOpts = {
       "count", "mode", "keepalive", "mark", "dev", "uid", "unread", "shutdown", "wait"};
-  static const std::vector<std::string_view> kUdpOpts = {"peer", "v6only", "fill", "mark", "dev",
-                                                         "uid"};
+  static const std::vector<std::string_view> kUdpOpts = {"peer", "v6only", "fill",
+                                                         "mark", "dev",    "uid"};
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "-h" || arg == "--help") {
-      std::puts("usage: tablegen [--listen SPEC]... [--connect SPEC]... [--udp SPEC]... "
-                "[--settle MS]  (see the comment at the top of tablegen.cpp)");
+      std::puts(
+          "usage: tablegen [--listen SPEC]... [--connect SPEC]... [--udp SPEC]... "
+          "[--settle MS]  (see the comment at the top of tablegen.cpp)");
       return 0;
     }
     if (i + 1 >= argc) die("%s needs a value", argv[i]);
