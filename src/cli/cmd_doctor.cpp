@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,14 +116,8 @@ class Doctor {
     auto h = procfs::read_host_state(o_.proc_root);
     if (!h) return fail(std::move(h.error()));
     host2_ = std::move(*h);
-    uint16_t first = 32768;
-    uint16_t last = 60999;
-    if (const auto& r = host2_.tunables.ip_local_port_range) {
-      first = static_cast<uint16_t>(std::clamp<int64_t>((*r)[0], 0, 65535));
-      last = static_cast<uint16_t>(std::clamp<int64_t>((*r)[1], 0, 65535));
-    }
     census_ = model::Census{};
-    doctor::PressureTally tally(first, last);
+    doctor::PressureTally tally = doctor::pressure_tally(host2_.tunables);
     model::TeeVisitor tee(census_, tally);
     model::DumpStats totals;
     if (auto st = source::take_census(*src_, tee, totals, {true, true, false}); !st) {
@@ -130,19 +125,18 @@ class Doctor {
     }
     census_.sort_listeners();
 
-    doctor::Snapshot s;
-    doctor::fill_listener_samples(census_.listeners(), baseline_, s.listeners);
-    s.tcp = census_.tcp();
-    s.orphans_in_netns = census_.orphans();
-    doctor::fill_counter_window(sampler_.previous(), sampler_.current(),
-                                sampler_.deltas().elapsed_seconds(), o_.since_boot, s.counters);
-    s.tunables = host2_.tunables;
-    if (host2_.has_sockstat) s.sockstat = host2_.sockstat;
-    s.time_wait_by_remote = tally.time_wait().top(10);
-    s.ports_by_destination = tally.destinations().top(10);
-    s.close_wait = tally.close_wait().top(10);
-    s.tally_error_bound = tally.error_bound();
-
+    std::optional<procfs::SockStat> sockstat;
+    if (host2_.has_sockstat) sockstat = host2_.sockstat;
+    const doctor::Snapshot s =
+        doctor::build_snapshot({.census = census_,
+                                .tally = tally,
+                                .baseline = baseline_,
+                                .previous = sampler_.previous(),
+                                .current = sampler_.current(),
+                                .seconds = sampler_.deltas().elapsed_seconds(),
+                                .since_boot = o_.since_boot,
+                                .tunables = host2_.tunables,
+                                .sockstat = sockstat});
     const doctor::Report report = doctor::diagnose(s, c_.thresholds);
     fmt::memory_buffer out;
     doctor::FormatOptions fo{c_.color, netns_, o_.since_boot};
