@@ -201,7 +201,7 @@ Status NamespaceCollector::read_listeners(TickKind kind, const AgentConfig& cfg)
                                                        .sockstat = sockstat_});
     const doctor::Report report = doctor::diagnose(s, cfg.thresholds);
     findings_.clear();
-    for (auto id : doctor::check_ids()) {
+    for (const doctor::CheckId id : doctor::check_ids()) {
       bool skipped = false;
       for (const auto& sk : report.skipped) skipped = skipped || sk.id == id;
       if (skipped) continue;
@@ -401,7 +401,8 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, mode
   }
 
   for (const auto& [id, sev] : findings_) {
-    out.add(ids[Metric::kDoctorFinding], {{"netns", ns}, {"check", id}}, sev, scope);
+    out.add(ids[Metric::kDoctorFinding], {{"netns", ns}, {"check", doctor::check_key(id)}}, sev,
+            scope);
   }
 }
 

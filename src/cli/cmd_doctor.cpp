@@ -289,8 +289,8 @@ int run_doctor(const GlobalOptions& global, const DoctorOptions& opts) {
   if (!c) return could_not_check(c.error());
   if (opts.list_thresholds) {
     for (const auto& t : doctor::threshold_catalog()) {
-      std::printf("%-30s %-8g %.*s\n", std::string(t.name).c_str(), c->thresholds.*(t.field),
-                  static_cast<int>(t.meaning.size()), t.meaning.data());
+      std::printf("%-30s %-8g %s\n", std::string(t.name).c_str(), c->thresholds.*(t.field),
+                  doctor::threshold_meaning(t).c_str());
     }
     return std::fflush(stdout) == 0 ? 0 : kUnknown;
   }

@@ -71,8 +71,8 @@ void text_finding(fmt::memory_buffer& b, const Finding& f, const FormatOptions& 
   std::string_view label = note                                ? "NOTE"
                            : f.severity == Severity::kCritical ? "CRITICAL"
                                                                : "WARNING";
-  fmt::format_to(out, "{}{}{} {}: {}\n", o.color ? color : "", label, o.color ? kReset : "", f.id,
-                 f.title);
+  fmt::format_to(out, "{}{}{} {}: {}\n", o.color ? color : "", label, o.color ? kReset : "",
+                 check_key(f.id), f.title);
   for (const auto& e : f.evidence) fmt::format_to(out, "    {}\n", e);
   bool first = true;
   std::string_view rest = f.explanation;
@@ -118,7 +118,7 @@ void json_listener(fmt::memory_buffer& b, const ListenerEvidence& l) {
 void json_finding(fmt::memory_buffer& b, const Finding& f) {
   auto o = std::back_inserter(b);
   fmt::format_to(o, "{{\"id\": ");
-  append_json_string(b, f.id);
+  append_json_string(b, check_key(f.id));
   fmt::format_to(o, ", \"severity\": \"{}\", \"title\": ", severity_name(f.severity));
   append_json_string(b, f.title);
   fmt::format_to(o, ",\n     \"evidence\": [");
@@ -174,8 +174,6 @@ void json_finding(fmt::memory_buffer& b, const Finding& f) {
 
 }  // namespace
 
-int exit_status(const Report& r) { return static_cast<int>(r.worst()); }
-
 void format_text(fmt::memory_buffer& b, const Report& r, const FormatOptions& o) {
   auto out = std::back_inserter(b);
   const int code = exit_status(r);
@@ -191,12 +189,12 @@ void format_text(fmt::memory_buffer& b, const Report& r, const FormatOptions& o)
   if (!r.passed.empty()) {
     fmt::format_to(out, "{}all clear{}: ", o.color ? kGreen : "", o.color ? kReset : "");
     for (size_t i = 0; i < r.passed.size(); ++i) {
-      fmt::format_to(out, "{}{}", i ? ", " : "", r.passed[i]);
+      fmt::format_to(out, "{}{}", i ? ", " : "", check_key(r.passed[i]));
     }
     b.push_back('\n');
   }
   for (const auto& s : r.skipped) {
-    fmt::format_to(out, "not checked: {}: {}\n", s.id, s.reason);
+    fmt::format_to(out, "not checked: {}: {}\n", check_key(s.id), s.reason);
   }
 }
 
@@ -226,12 +224,12 @@ void format_json(fmt::memory_buffer& b, const Report& r, const FormatOptions& o)
   fmt::format_to(out, "{}],\n  \"passed\": [", r.notes.empty() ? "" : "\n  ");
   for (size_t i = 0; i < r.passed.size(); ++i) {
     fmt::format_to(out, "{}", i ? ", " : "");
-    append_json_string(b, r.passed[i]);
+    append_json_string(b, check_key(r.passed[i]));
   }
   fmt::format_to(out, "],\n  \"skipped\": [");
   for (size_t i = 0; i < r.skipped.size(); ++i) {
     fmt::format_to(out, "{}{{\"id\": ", i ? ", " : "");
-    append_json_string(b, r.skipped[i].id);
+    append_json_string(b, check_key(r.skipped[i].id));
     fmt::format_to(out, ", \"reason\": ");
     append_json_string(b, r.skipped[i].reason);
     fmt::format_to(out, "}}");

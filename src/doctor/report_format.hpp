@@ -16,10 +16,6 @@ struct FormatOptions {
   bool since_boot = false;  // show totals since boot with the counters
 };
 
-// The exit status of a report: 0 ok, 1 warning, 2 critical (3, could not check, is the
-// caller's).
-int exit_status(const Report& r);
-
 void format_text(fmt::memory_buffer& out, const Report& r, const FormatOptions& o);
 void format_json(fmt::memory_buffer& out, const Report& r, const FormatOptions& o);
 

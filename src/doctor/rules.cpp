@@ -40,30 +40,13 @@ constexpr std::string_view kCounterNames[] = {
 };
 static_assert(std::size(kCounterNames) == kCounterCount);
 
-constexpr std::string_view kChecks[] = {
-    "accept-queue-overflow",
-    "accept-queue-saturated",
-    "syn-cookies",
-    "syn-queue-drops",
-    "time-wait-overflow",
-    "time-wait-pressure",
-    "ephemeral-port-pressure",
-    "orphans",
-    "tcp-memory-pressure",
-    "close-wait-leak",
-    "retransmissions",
-    "syn-retransmits",
-    "timeouts",
-    "backlog-drops",
-};
-
 double pct(double n, double of) { return of > 0 ? 100.0 * n / of : 0; }
 
 class Builder {
  public:
   Builder(const Snapshot& s, const Thresholds& t, Report& r) : s_(s), t_(t), r_(r) {}
 
-  Finding& add(std::string_view id, Severity sev, std::string title) {
+  Finding& add(CheckId id, Severity sev, std::string title) {
     Finding f;
     f.id = id;
     f.severity = sev;
@@ -72,7 +55,7 @@ class Builder {
     fired_.push_back(id);
     return r_.findings.back();
   }
-  Finding& note(std::string_view id, std::string title) {
+  Finding& note(CheckId id, std::string title) {
     Finding f;
     f.id = id;
     f.severity = Severity::kOk;
@@ -80,13 +63,13 @@ class Builder {
     r_.notes.push_back(std::move(f));
     return r_.notes.back();
   }
-  void skip(std::string_view id, std::string reason) {
+  void skip(CheckId id, std::string reason) {
     r_.skipped.push_back({id, std::move(reason)});
     fired_.push_back(id);
   }
   // Judged by a stronger finding (time-wait-overflow covers time-wait-pressure).
-  void cover(std::string_view id) { fired_.push_back(id); }
-  bool fired(std::string_view id) const {
+  void cover(CheckId id) { fired_.push_back(id); }
+  bool fired(CheckId id) const {
     return std::find(fired_.begin(), fired_.end(), id) != fired_.end();
   }
 
@@ -115,7 +98,7 @@ class Builder {
   Report& r_;
 
  private:
-  std::vector<std::string_view> fired_;
+  std::vector<CheckId> fired_;
 };
 
 std::string listener_addr(const model::ListenerInfo& l) {
@@ -202,11 +185,11 @@ void check_accept_queue(Builder& b) {
     for (const auto* c : culprits) any_full |= c->info.accept_queue_full();
     const bool critical =
         any_full || w.rate(Counter::kListenOverflows) >= b.t_.listen_overflow_critical_rate;
-    Finding& f = b.add("accept-queue-overflow", critical ? Severity::kCritical : Severity::kWarning,
-                       culprits.empty()
-                           ? "Accept queue overflows: connections dropped at a full accept queue"
-                           : fmt::format("Accept queue full on {}: connections are being dropped",
-                                         listener_addr(culprits.front()->info)));
+    Finding& f = b.add(
+        CheckId::kAcceptQueueOverflow, critical ? Severity::kCritical : Severity::kWarning,
+        culprits.empty() ? "Accept queue overflows: connections dropped at a full accept queue"
+                         : fmt::format("Accept queue full on {}: connections are being dropped",
+                                       listener_addr(culprits.front()->info)));
     f.evidence.push_back(b.counter_line(Counter::kListenOverflows));
     f.evidence.push_back(b.counter_line(Counter::kListenDrops));
     b.counter(f, Counter::kListenOverflows);
@@ -244,7 +227,7 @@ void check_accept_queue(Builder& b) {
   }
   if (!hot.empty()) {
     Finding& f =
-        b.add("accept-queue-saturated", Severity::kWarning,
+        b.add(CheckId::kAcceptQueueSaturated, Severity::kWarning,
               fmt::format("Accept queue of {} is {:.0f}% full (no drops yet)",
                           listener_addr(hot.front()->info), hot.front()->info.fill_percent()));
     for (const auto* h : hot) {
@@ -272,7 +255,7 @@ void check_syn(Builder& b) {
   const bool incident = recv > 0 && overflows > 0;
   if (incident || (sent > 0 && !always)) {
     Finding& f =
-        b.add("syn-cookies", incident ? Severity::kCritical : Severity::kWarning,
+        b.add(CheckId::kSynCookies, incident ? Severity::kCritical : Severity::kWarning,
               incident ? "SYN cookies and accept-queue overflows together: handshakes the clients "
                          "consider complete are being dropped (clients see connect timeouts)"
                        : "SYN queue full: the kernel is answering SYNs with SYN cookies");
@@ -310,8 +293,9 @@ void check_syn(Builder& b) {
     std::string fix =
         "Raise the listen backlog (it is the SYN-queue limit too: min(listen() backlog, "
         "net.core.somaxconn), +1) and accept faster";
-    fix +=
-        incident ? "; the accept-queue-overflow finding names the listener and the cap.\n" : ".\n";
+    fix += incident ? fmt::format("; the {} finding names the listener and the cap.\n",
+                                  check_key(CheckId::kAcceptQueueOverflow))
+                    : ".\n";
     fix +=
         "net.ipv4.tcp_max_syn_backlog does not size the SYN queue on this kernel (it applies only "
         "with tcp_syncookies=0); keep net.ipv4.tcp_syncookies=1 (cookies only when a queue is "
@@ -322,7 +306,7 @@ void check_syn(Builder& b) {
   const uint64_t qdrop = w.d(Counter::kReqQFullDrop);
   if (qdrop > 0) {
     const bool critical = w.rate(Counter::kReqQFullDrop) >= b.t_.syn_queue_drop_critical_rate;
-    Finding& f = b.add("syn-queue-drops", critical ? Severity::kCritical : Severity::kWarning,
+    Finding& f = b.add(CheckId::kSynQueueDrops, critical ? Severity::kCritical : Severity::kWarning,
                        "SYN queue full with SYN cookies off: SYNs are dropped");
     f.evidence.push_back(b.counter_line(Counter::kReqQFullDrop));
     f.evidence.push_back(b.counter_line(Counter::kListenDrops));
@@ -358,7 +342,7 @@ void check_time_wait(Builder& b) {
   const uint64_t overflow = w.d(Counter::kTimeWaitOverflow);
   const bool at_cap = max_tw && *max_tw > 0 && tw >= static_cast<uint64_t>(*max_tw);
   if (overflow > 0 || at_cap) {
-    Finding& f = b.add("time-wait-overflow", Severity::kWarning,
+    Finding& f = b.add(CheckId::kTimeWaitOverflow, Severity::kWarning,
                        fmt::format("TIME-WAIT table full: {} of net.ipv4.tcp_max_tw_buckets {}; "
                                    "closing connections skip TIME-WAIT",
                                    tw, max_tw.value_or(0)));
@@ -377,13 +361,13 @@ void check_time_wait(Builder& b) {
         "let the clients close first (TIME-WAIT stays on the side that closes first). Or raise "
         "net.ipv4.tcp_max_tw_buckets (per namespace; each entry is a small mini-socket). "
         "tcp_fin_timeout does not shorten TIME-WAIT (fixed at 60 s).";
-    b.cover("time-wait-pressure");
+    b.cover(CheckId::kTimeWaitPressure);
     return;
   }
   if (max_tw && *max_tw > 0 &&
       pct(static_cast<double>(tw), static_cast<double>(*max_tw)) >= b.t_.time_wait_fill) {
     Finding& f =
-        b.add("time-wait-pressure", Severity::kWarning,
+        b.add(CheckId::kTimeWaitPressure, Severity::kWarning,
               fmt::format("TIME-WAIT at {:.0f}% of net.ipv4.tcp_max_tw_buckets ({} of {})",
                           pct(static_cast<double>(tw), static_cast<double>(*max_tw)), tw, *max_tw));
     f.metrics.push_back({"time_wait", static_cast<double>(tw), ""});
@@ -403,7 +387,7 @@ void check_ports(Builder& b) {
   const auto& s = b.s_;
   const auto& r = s.tunables.ip_local_port_range;
   if (!r) {
-    b.skip("ephemeral-port-pressure", "net.ipv4.ip_local_port_range could not be read");
+    b.skip(CheckId::kEphemeralPortPressure, "net.ipv4.ip_local_port_range could not be read");
     return;
   }
   const uint64_t range = (*r)[1] >= (*r)[0] ? static_cast<uint64_t>((*r)[1] - (*r)[0] + 1) : 0;
@@ -418,7 +402,7 @@ void check_ports(Builder& b) {
         sev, p >= b.t_.ephemeral_port_fill_critical ? Severity::kCritical : Severity::kWarning);
   }
   if (hot.empty()) return;
-  Finding& f = b.add("ephemeral-port-pressure", sev,
+  Finding& f = b.add(CheckId::kEphemeralPortPressure, sev,
                      fmt::format("Ephemeral ports nearly exhausted towards {}: {} of {} in use",
                                  format_endpoint(hot.front().key.family, hot.front().key.remote,
                                                  hot.front().key.port),
@@ -453,15 +437,16 @@ void check_orphans(Builder& b) {
   if (max && fill >= b.t_.orphan_fill) sev = std::max(sev, Severity::kWarning);
   if (sev == Severity::kOk) {
     if (!max) {
-      b.skip("orphans", fmt::format("{} orphaned sockets in this namespace; "
-                                    "net.ipv4.tcp_max_orphans is global: unreadable inside a "
-                                    "network namespace (run doctor on the host)",
-                                    s.orphans_in_netns));
+      b.skip(CheckId::kOrphans,
+             fmt::format("{} orphaned sockets in this namespace; "
+                         "net.ipv4.tcp_max_orphans is global: unreadable inside a "
+                         "network namespace (run doctor on the host)",
+                         s.orphans_in_netns));
     }
     return;
   }
   Finding& f = b.add(
-      "orphans", sev,
+      CheckId::kOrphans, sev,
       abort_mem > 0 ? "Connections reset for lack of memory (too many orphaned sockets or TCP "
                       "memory over tcp_mem[2])"
                     : fmt::format("Orphaned sockets at {:.0f}% of net.ipv4.tcp_max_orphans", fill));
@@ -507,13 +492,13 @@ void check_memory(Builder& b) {
   }
   if (sev == Severity::kOk) {
     if (!mem) {
-      b.skip("tcp-memory-pressure",
+      b.skip(CheckId::kTcpMemoryPressure,
              "net.ipv4.tcp_mem is global: unreadable inside a network namespace (run doctor on "
              "the host); the counters were checked");
     }
     return;
   }
-  Finding& f = b.add("tcp-memory-pressure", sev, "TCP memory pressure");
+  Finding& f = b.add(CheckId::kTcpMemoryPressure, sev, "TCP memory pressure");
   if (s.sockstat) {
     f.evidence.push_back(
         fmt::format("TCP memory: {} pages host-wide; tcp_mem {}", s.sockstat->tcp_mem,
@@ -551,7 +536,7 @@ void check_close_wait(Builder& b) {
                ? fmt::format("towards {}", format_endpoint(e.key.family, e.key.remote, e.key.port))
                : fmt::format("on local port {}", e.key.port);
   };
-  Finding& f = b.add("close-wait-leak", sev,
+  Finding& f = b.add(CheckId::kCloseWaitLeak, sev,
                      fmt::format("{} sockets in CLOSE-WAIT {}: the application does not close "
                                  "them",
                                  hot.front().count, where(hot.front())));
@@ -590,7 +575,7 @@ void check_rates(Builder& b) {
     const double ratio = pct(rs, out);
     if (out >= t.retrans_min_segments && out > 0 && ratio >= t.retrans_ratio) {
       Finding& f =
-          b.add("retransmissions",
+          b.add(CheckId::kRetransmissions,
                 ratio >= t.retrans_ratio_critical ? Severity::kCritical : Severity::kWarning,
                 fmt::format("{:.1f}% of segments sent are retransmissions", ratio));
       f.evidence.push_back(b.counter_line(Counter::kRetransSegs));
@@ -613,7 +598,7 @@ void check_rates(Builder& b) {
     const double ratio = pct(sr, std::max(opens, 1.0));
     if (sr >= t.syn_retrans_min && ratio >= t.syn_retrans_ratio) {
       Finding& f =
-          b.add("syn-retransmits", Severity::kWarning,
+          b.add(CheckId::kSynRetransmits, Severity::kWarning,
                 fmt::format("SYN/SYN-ACK retransmissions: {:.0f} for {:.0f} connections opened", sr,
                             opens));
       f.evidence.push_back(b.counter_line(Counter::kSynRetrans));
@@ -639,33 +624,36 @@ void check_rates(Builder& b) {
       f.explanation =
           "Handshakes are not answered: each SYN retransmission costs the client 1 s, then 2 s,\n"
           "4 s...; typical causes are a full listener queue, a firewall or an unreachable peer.";
-      f.fix =
-          "If accept-queue-overflow or syn-queue-drops fire, fix those first. Listeners listed "
-          "above hold SYN-RECV handshakes whose final ACK has not arrived (SYN-ACKs are being "
-          "retransmitted: a firewall or loss on the way back, or a SYN flood); otherwise check "
-          "the peers being connected to (tcpscope sockets -tn state syn-sent) and firewalls.";
+      f.fix = fmt::format(
+          "If {} or {} fire, fix those first. Listeners listed above hold SYN-RECV handshakes "
+          "whose final ACK has not arrived (SYN-ACKs are being retransmitted: a firewall or loss "
+          "on the way back, or a SYN flood); otherwise check the peers being connected to "
+          "(tcpscope sockets -tn state syn-sent) and firewalls.",
+          check_key(CheckId::kAcceptQueueOverflow), check_key(CheckId::kSynQueueDrops));
     }
   }
   {
     const double rate = w.rate(Counter::kTimeouts);
     if (w.d(Counter::kTimeouts) > 0 && rate >= t.timeouts_rate) {
-      Finding& f = b.add(
-          "timeouts", rate >= t.timeouts_rate_critical ? Severity::kCritical : Severity::kWarning,
-          fmt::format("Retransmission timeouts: {:.1f}/s", rate));
+      Finding& f =
+          b.add(CheckId::kTimeouts,
+                rate >= t.timeouts_rate_critical ? Severity::kCritical : Severity::kWarning,
+                fmt::format("Retransmission timeouts: {:.1f}/s", rate));
       f.evidence.push_back(b.counter_line(Counter::kTimeouts));
       b.counter(f, Counter::kTimeouts);
       f.explanation =
           "An RTO fires when nothing is acknowledged for a whole timeout (200 ms at least): the\n"
           "connection stalls, then restarts from a congestion window of one segment.";
-      f.fix =
-          "Look for packet loss or dead peers (tcpscope sockets -to: timer on, retrans); "
-          "syn-retransmits and retransmissions findings narrow it down.";
+      f.fix = fmt::format(
+          "Look for packet loss or dead peers (tcpscope sockets -to: timer on, retrans); {} and "
+          "{} findings narrow it down.",
+          check_key(CheckId::kSynRetransmits), check_key(CheckId::kRetransmissions));
     }
   }
   {
     const uint64_t d = w.d(Counter::kBacklogDrop);
     if (d > 0 && w.rate(Counter::kBacklogDrop) > t.backlog_drop_rate) {
-      Finding& f = b.add("backlog-drops", Severity::kWarning,
+      Finding& f = b.add(CheckId::kBacklogDrops, Severity::kWarning,
                          "Segments dropped at a socket's backlog (the owning thread was busy)");
       f.evidence.push_back(b.counter_line(Counter::kBacklogDrop));
       b.counter(f, Counter::kBacklogDrop);
@@ -684,7 +672,7 @@ void add_notes(Builder& b) {
   const auto& t = s.tunables;
   if (t.tcp_abort_on_overflow && *t.tcp_abort_on_overflow == 1) {
     Finding& f =
-        b.note("tcp_abort_on_overflow",
+        b.note(CheckId::kNoteAbortOnOverflow,
                "net.ipv4.tcp_abort_on_overflow = 1: a full accept queue resets handshakes");
     f.explanation =
         "Clients get ECONNRESET at once instead of a retransmitted SYN-ACK and a second chance;\n"
@@ -701,7 +689,7 @@ void add_notes(Builder& b) {
       }
     }
     if (!busy.empty()) {
-      Finding& f = b.note("tcp_syncookies",
+      Finding& f = b.note(CheckId::kNoteSyncookies,
                           fmt::format("net.ipv4.tcp_syncookies = 0 with busy listeners ({})",
                                       listener_addr(busy.front()->info)));
       for (const auto* l : busy) {
@@ -716,7 +704,8 @@ void add_notes(Builder& b) {
     }
   }
   if (t.tcp_syncookies && *t.tcp_syncookies == 2) {
-    Finding& f = b.note("tcp_syncookies", "net.ipv4.tcp_syncookies = 2: every SYN gets a cookie");
+    Finding& f =
+        b.note(CheckId::kNoteSyncookies, "net.ipv4.tcp_syncookies = 2: every SYN gets a cookie");
     f.explanation =
         "No request sockets are kept; SyncookiesSent rises with every SYN (not a sign of a full\n"
         "queue), and TCP options ride in timestamps only.";
@@ -727,26 +716,6 @@ void add_notes(Builder& b) {
 }  // namespace
 
 std::string_view counter_name(Counter c) { return kCounterNames[static_cast<size_t>(c)]; }
-
-std::string_view severity_name(Severity s) {
-  switch (s) {
-    case Severity::kOk:
-      return "ok";
-    case Severity::kWarning:
-      return "warning";
-    case Severity::kCritical:
-      return "critical";
-  }
-  return "unknown";
-}
-
-std::span<const std::string_view> check_ids() { return kChecks; }
-
-Severity Report::worst() const {
-  Severity w = Severity::kOk;
-  for (const auto& f : findings) w = std::max(w, f.severity);
-  return w;
-}
 
 std::string format_endpoint(uint8_t family, const std::array<uint8_t, 16>& addr, int port) {
   char text[INET6_ADDRSTRLEN];
@@ -770,7 +739,7 @@ Report diagnose(const Snapshot& s, const Thresholds& t) {
   check_close_wait(b);
   check_rates(b);
   add_notes(b);
-  for (std::string_view id : kChecks) {
+  for (CheckId id : check_ids()) {
     if (!b.fired(id)) r.passed.push_back(id);
   }
   std::stable_sort(r.findings.begin(), r.findings.end(),

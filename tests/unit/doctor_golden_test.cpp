@@ -301,7 +301,7 @@ TEST(DoctorGolden, EveryReportIsUnchanged) {
 
 // The golden cases between them make every check fire, pass and be skipped somewhere.
 TEST(DoctorGolden, CasesCoverEveryCheck) {
-  std::set<std::string_view> fired, passed_ids, skipped_ids;
+  std::set<CheckId> fired, passed_ids, skipped_ids;
   for (const Case& c : kCases) {
     Snapshot s = healthy();
     Thresholds t;
@@ -311,9 +311,9 @@ TEST(DoctorGolden, CasesCoverEveryCheck) {
     for (const auto& id : r.passed) passed_ids.insert(id);
     for (const auto& sk : r.skipped) skipped_ids.insert(sk.id);
   }
-  for (std::string_view id : check_ids()) {
-    EXPECT_TRUE(fired.contains(id)) << id;
-    EXPECT_TRUE(passed_ids.contains(id)) << id;
+  for (CheckId id : check_ids()) {
+    EXPECT_TRUE(fired.contains(id)) << check_key(id);
+    EXPECT_TRUE(passed_ids.contains(id)) << check_key(id);
   }
   EXPECT_EQ(skipped_ids.size(), 3u);
 }

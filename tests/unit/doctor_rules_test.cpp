@@ -125,7 +125,7 @@ TEST(DoctorRules, SynCookiesAlwaysOnIsANoteNotAWarning) {
   const Report r = diagnose(s, Thresholds{});
   EXPECT_EQ(find(r, "syn-cookies"), nullptr);
   ASSERT_EQ(r.notes.size(), 1u);
-  EXPECT_EQ(r.notes[0].id, "tcp_syncookies");
+  EXPECT_EQ(r.notes[0].id, CheckId::kNoteSyncookies);
 }
 
 TEST(DoctorRules, SynQueueDropsExplainTheRealLimits) {
@@ -300,11 +300,11 @@ TEST(DoctorRules, NotesForSettingsThatChangeBehaviour) {
   s.listeners.push_back(listener("127.0.0.1", 8080, 0, 100));
   Report r = diagnose(s, Thresholds{});
   ASSERT_EQ(r.notes.size(), 1u);  // the listener is idle
-  EXPECT_EQ(r.notes[0].id, "tcp_abort_on_overflow");
+  EXPECT_EQ(r.notes[0].id, CheckId::kNoteAbortOnOverflow);
   s.listeners[0].info.accept_queue = 50;
   r = diagnose(s, Thresholds{});
   ASSERT_EQ(r.notes.size(), 2u);
-  EXPECT_EQ(r.notes[1].id, "tcp_syncookies");
+  EXPECT_EQ(r.notes[1].id, CheckId::kNoteSyncookies);
   EXPECT_EQ(exit_status(r), 0);  // notes never change the status
 }
 
