@@ -27,7 +27,6 @@
 #include "base/file.hpp"
 #include "base/netns.hpp"
 #include "cli/commands.hpp"
-#include "doctor/report_format.hpp"
 #include "doctor/rules.hpp"
 #include "doctor/snapshot_build.hpp"
 #include "doctor/tally.hpp"
@@ -35,6 +34,7 @@
 #include "model/census.hpp"
 #include "procfs/counter_sampler.hpp"
 #include "procfs/host_state.hpp"
+#include "render/doctor_report.hpp"
 #include "source/census_dump.hpp"
 
 namespace tcpscope::cli {
@@ -139,11 +139,11 @@ class Doctor {
                                 .sockstat = sockstat});
     const doctor::Report report = doctor::diagnose(s, c_.thresholds);
     fmt::memory_buffer out;
-    doctor::FormatOptions fo{c_.color, netns_, o_.since_boot};
+    const render::DoctorFormatOptions fo{c_.color, netns_, o_.since_boot};
     if (o_.json) {
-      doctor::format_json(out, report, fo);
+      render::doctor_json(out, report, fo);
     } else {
-      doctor::format_text(out, report, fo);
+      render::doctor_text(out, report, fo);
     }
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
       return fail(Error(ErrorKind::kRuntime, "write the report"));

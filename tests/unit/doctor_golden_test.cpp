@@ -13,10 +13,10 @@
 #include <sstream>
 #include <string>
 
-#include "doctor/report_format.hpp"
 #include "doctor/rules.hpp"
 #include "doctor_test_util.hpp"
 #include "json_checker.hpp"
+#include "render/doctor_report.hpp"
 
 namespace tcpscope::doctor {
 namespace {
@@ -259,11 +259,11 @@ Rendered render(const Case& c) {
   Rendered out;
   for (int i = 0; i < 3; ++i) {
     fmt::memory_buffer b;
-    const FormatOptions o{i == 1, c.netns, c.since_boot};
+    const render::DoctorFormatOptions o{i == 1, c.netns, c.since_boot};
     if (i == 2) {
-      format_json(b, r, o);
+      render::doctor_json(b, r, o);
     } else {
-      format_text(b, r, o);
+      render::doctor_text(b, r, o);
     }
     (i == 0 ? out.text : i == 1 ? out.color : out.json) = std::string(b.data(), b.size());
   }

@@ -1,10 +1,10 @@
 // The doctor's rules on synthetic snapshots: every finding, and the edges of its thresholds.
 #include <gtest/gtest.h>
 
-#include "doctor/report_format.hpp"
 #include "doctor/rules.hpp"
 #include "doctor_test_util.hpp"
 #include "json_checker.hpp"
+#include "render/doctor_report.hpp"
 
 namespace tcpscope::doctor {
 namespace {
@@ -326,13 +326,13 @@ TEST(DoctorFormat, TextAndJson) {
   s.counters.has_totals = true;
   const Report r = diagnose(s, Thresholds{});
   fmt::memory_buffer text;
-  format_text(text, r, FormatOptions{});
+  render::doctor_text(text, r, render::DoctorFormatOptions{});
   const std::string t(text.data(), text.size());
   EXPECT_NE(t.find("CRITICAL accept-queue-overflow"), std::string::npos);
   EXPECT_NE(t.find("all clear: accept-queue-saturated"), std::string::npos);
   EXPECT_EQ(t.find("\x1b["), std::string::npos);  // no color unless asked
   fmt::memory_buffer json;
-  format_json(json, r, FormatOptions{false, "ns1", true});
+  render::doctor_json(json, r, render::DoctorFormatOptions{false, "ns1", true});
   const std::string j(json.data(), json.size());
   EXPECT_TRUE(tcpscope::testing::json_well_formed(j)) << j;
   EXPECT_NE(j.find("\"status\": \"critical\""), std::string::npos);
@@ -353,7 +353,7 @@ TEST(DoctorReport, ListsEveryListenerFullestFirstUpToTheCap) {
   EXPECT_EQ(r.listeners[2].address, "0.0.0.0:22");
   EXPECT_FALSE(r.listeners[0].drops_in_window);
   fmt::memory_buffer json;
-  format_json(json, r, FormatOptions{});
+  render::doctor_json(json, r, render::DoctorFormatOptions{});
   const std::string j(json.data(), json.size());
   EXPECT_TRUE(tcpscope::testing::json_well_formed(j)) << j;
   EXPECT_NE(j.find("\"listeners_total\": 3,\n  \"listeners\": [\n    {\"address\": "
