@@ -29,6 +29,22 @@ constexpr auto kChecks = [] {
 
 std::span<const CheckId> check_ids() { return kChecks; }
 
+std::string_view family_name(CheckFamily f) {
+  switch (f) {
+    case CheckFamily::kQueues:
+      return "queues";
+    case CheckFamily::kConnections:
+      return "connections";
+    case CheckFamily::kMemory:
+      return "memory";
+    case CheckFamily::kRetransmissions:
+      return "retransmissions";
+    case CheckFamily::kNote:
+      return "note";
+  }
+  return "unknown";
+}
+
 std::string_view severity_name(Severity s) {
   switch (s) {
     case Severity::kOk:

@@ -47,6 +47,9 @@ enum class CheckFamily : uint8_t {
   kNote,             // settings: notes, not checks
 };
 
+// "queues", "connections", "memory", "retransmissions", "note".
+std::string_view family_name(CheckFamily f);
+
 struct CheckInfo {
   CheckId id;
   std::string_view key;   // "accept-queue-overflow": JSON, text, the agent's `check` label
