@@ -82,9 +82,9 @@ inline constexpr CheckInfo kCheckTable[] = {
     {CheckId::kTimeouts, "timeouts", "Retransmission timeouts", CheckFamily::kRetransmissions},
     {CheckId::kBacklogDrops, "backlog-drops", "Socket backlog drops",
      CheckFamily::kRetransmissions},
-    {CheckId::kNoteAbortOnOverflow, "tcp_abort_on_overflow", "net.ipv4.tcp_abort_on_overflow",
+    {CheckId::kNoteAbortOnOverflow, "tcp_abort_on_overflow", "Resets on a full accept queue",
      CheckFamily::kNote},
-    {CheckId::kNoteSyncookies, "tcp_syncookies", "net.ipv4.tcp_syncookies", CheckFamily::kNote},
+    {CheckId::kNoteSyncookies, "tcp_syncookies", "SYN cookies setting", CheckFamily::kNote},
 };
 
 constexpr const CheckInfo& check_info(CheckId id) { return kCheckTable[static_cast<size_t>(id)]; }
