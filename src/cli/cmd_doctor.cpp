@@ -125,7 +125,7 @@ class Doctor {
     }
     census_.sort_listeners();
 
-    std::optional<procfs::SockStat> sockstat;
+    std::optional<model::SockStat> sockstat;
     if (host2_.has_sockstat) sockstat = host2_.sockstat;
     const doctor::Snapshot s =
         doctor::build_snapshot({.census = census_,

@@ -47,12 +47,12 @@ class Builder {
 std::string listener_addr(const model::ListenerInfo& l);
 // Which of min(listen() backlog, somaxconn) is this listener's limit: "somaxconn", "backlog",
 // or "" when somaxconn is unreadable.
-std::string capped_by(const model::ListenerInfo& l, const procfs::Tunables& t);
-ListenerEvidence listener_evidence(const ListenerSample& ls, const procfs::Tunables& t);
+std::string capped_by(const model::ListenerInfo& l, const model::Tunables& t);
+ListenerEvidence listener_evidence(const ListenerSample& ls, const model::Tunables& t);
 // "127.0.0.1:8080: accept queue 5/4 (125%) FULL, 45 drops in window, 9 SYN-RECV"
 std::string listener_line(const ListenerSample& ls);
 // What to raise for this listener's limit (somaxconn or the application's backlog).
-std::string cap_fix(const ListenerSample& ls, const procfs::Tunables& t);
+std::string cap_fix(const ListenerSample& ls, const model::Tunables& t);
 // The first `n` of `top` as evidence lines and endpoints; `limit` is the port-range size for
 // ephemeral ports (0: none).
 void add_endpoints(Finding& f, const std::vector<EndpointCount>& top, uint64_t limit, size_t n,

@@ -92,13 +92,13 @@ std::string listener_addr(const model::ListenerInfo& l) {
 
 // Which of min(listen() backlog, somaxconn) is this listener's limit. The kernel keeps only the
 // result; somaxconn is read now, while the clamp used its value at listen() time.
-std::string capped_by(const model::ListenerInfo& l, const procfs::Tunables& t) {
+std::string capped_by(const model::ListenerInfo& l, const model::Tunables& t) {
   if (!t.somaxconn) return "";
   const auto som = static_cast<uint64_t>(std::max<int64_t>(*t.somaxconn, 0));
   return l.accept_queue_limit >= som ? "somaxconn" : "backlog";
 }
 
-ListenerEvidence listener_evidence(const ListenerSample& ls, const procfs::Tunables& t) {
+ListenerEvidence listener_evidence(const ListenerSample& ls, const model::Tunables& t) {
   const auto& l = ls.info;
   return {listener_addr(l), l.port,       l.accept_queue,     l.accept_queue_limit,
           l.fill_percent(), l.syn_recv(), ls.drops_in_window, capped_by(l, t)};
@@ -114,7 +114,7 @@ std::string listener_line(const ListenerSample& ls) {
   return line;
 }
 
-std::string cap_fix(const ListenerSample& ls, const procfs::Tunables& t) {
+std::string cap_fix(const ListenerSample& ls, const model::Tunables& t) {
   const auto& l = ls.info;
   const std::string cap = capped_by(l, t);
   if (cap == "somaxconn") {

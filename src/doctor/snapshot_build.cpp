@@ -17,7 +17,7 @@ uint16_t port(int64_t v) { return static_cast<uint16_t>(std::clamp<int64_t>(v, 0
 
 }  // namespace
 
-PressureTally pressure_tally(const procfs::Tunables& t) {
+PressureTally pressure_tally(const model::Tunables& t) {
   if (const auto& r = t.ip_local_port_range) return PressureTally(port((*r)[0]), port((*r)[1]));
   return PressureTally(kDefaultEphemeralFirst, kDefaultEphemeralLast);
 }

@@ -16,14 +16,13 @@
 #include "doctor/tally.hpp"
 #include "model/census.hpp"
 #include "model/counters.hpp"
-#include "procfs/sockstat.hpp"
-#include "procfs/sysctl.hpp"
+#include "model/host.hpp"
 
 namespace tcpscope::doctor {
 
 // The tally for a full dump of a namespace with these tunables: its ephemeral ports are
 // net.ipv4.ip_local_port_range, or the kernel's default (32768-60999) when unreadable.
-PressureTally pressure_tally(const procfs::Tunables& t);
+PressureTally pressure_tally(const model::Tunables& t);
 
 // What one snapshot is made of. Levels come from the second read (`census`, `tally`,
 // `tunables`, `sockstat`); counter changes are `current - previous`, `seconds` apart.
@@ -35,8 +34,8 @@ struct SnapshotReads {
   const model::CounterSnapshot& current;
   double seconds = 0;
   bool since_boot = false;  // also keep each counter's total
-  const procfs::Tunables& tunables;
-  const std::optional<procfs::SockStat>& sockstat;
+  const model::Tunables& tunables;
+  const std::optional<model::SockStat>& sockstat;
 };
 
 Snapshot build_snapshot(const SnapshotReads& r);

@@ -23,7 +23,7 @@ inline Snapshot healthy() {
   s.tunables.tcp_mem = std::array<int64_t, 3>{287901, 383868, 575802};
   s.tunables.ip_local_port_range = std::array<int64_t, 2>{32768, 60999};
   s.tunables.tcp_abort_on_overflow = 0;
-  s.sockstat = procfs::SockStat{};
+  s.sockstat = model::SockStat{};
   return s;
 }
 
