@@ -171,14 +171,8 @@ Status NamespaceCollector::collect_inside(TickKind kind, const AgentConfig& cfg)
 Status NamespaceCollector::read_listeners(TickKind kind, const AgentConfig& cfg) {
   model::DumpStats totals;
   if (kind == TickKind::kFull) {
-    uint16_t first = 32768;
-    uint16_t last = 60999;
-    if (const auto& r = tunables_.ip_local_port_range) {
-      first = static_cast<uint16_t>(std::clamp<int64_t>((*r)[0], 0, 65535));
-      last = static_cast<uint16_t>(std::clamp<int64_t>((*r)[1], 0, 65535));
-    }
     census_ = model::Census{};
-    doctor::PressureTally tally(first, last);
+    doctor::PressureTally tally = doctor::pressure_tally(tunables_);
     model::TeeVisitor tee(census_, tally);
     if (auto st = source::take_census(*src_, tee, totals); !st) {
       has_full_ = false;
@@ -191,25 +185,23 @@ Status NamespaceCollector::read_listeners(TickKind kind, const AgentConfig& cfg)
     std::sort(syn_recv_.begin(), syn_recv_.end());
 
     // The doctor's snapshot, over the window since the previous full tick.
-    doctor::Snapshot s;
-    doctor::fill_listener_samples(census_.listeners(), doctor_listeners_, s.listeners);
-    s.tcp = census_.tcp();
-    s.orphans_in_netns = census_.orphans();
     const auto& cur = sampler_.current();
     const model::CounterSnapshot& prev = has_doctor_baseline_ ? doctor_counters_ : cur;
     const double seconds = has_doctor_baseline_ && prev.taken_ns() > 0
                                ? static_cast<double>(cur.taken_ns() - prev.taken_ns()) / 1e9
                                : 0.0;
-    doctor::fill_counter_window(prev, cur, seconds, false, s.counters);
-    s.tunables = tunables_;
-    s.sockstat = sockstat_;
-    s.time_wait_by_remote = tally.time_wait().top(10);
-    s.ports_by_destination = tally.destinations().top(10);
-    s.close_wait = tally.close_wait().top(10);
-    s.tally_error_bound = tally.error_bound();
+    const doctor::Snapshot s = doctor::build_snapshot({.census = census_,
+                                                       .tally = tally,
+                                                       .baseline = doctor_listeners_,
+                                                       .previous = prev,
+                                                       .current = cur,
+                                                       .seconds = seconds,
+                                                       .since_boot = false,
+                                                       .tunables = tunables_,
+                                                       .sockstat = sockstat_});
     const doctor::Report report = doctor::diagnose(s, cfg.thresholds);
     findings_.clear();
-    for (auto id : doctor::check_ids()) {
+    for (const doctor::CheckId id : doctor::check_ids()) {
       bool skipped = false;
       for (const auto& sk : report.skipped) skipped = skipped || sk.id == id;
       if (skipped) continue;
@@ -409,7 +401,8 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, mode
   }
 
   for (const auto& [id, sev] : findings_) {
-    out.add(ids[Metric::kDoctorFinding], {{"netns", ns}, {"check", id}}, sev, scope);
+    out.add(ids[Metric::kDoctorFinding], {{"netns", ns}, {"check", doctor::check_key(id)}}, sev,
+            scope);
   }
 }
 

@@ -30,6 +30,7 @@
 #include "base/unique_fd.hpp"
 #include "model/census.hpp"
 #include "model/counters.hpp"
+#include "model/doctor_report.hpp"
 #include "model/metric_set.hpp"
 #include "procfs/counter_sampler.hpp"
 #include "procfs/sockstat.hpp"
@@ -107,7 +108,7 @@ class NamespaceCollector {
   model::CounterSnapshot doctor_counters_;
   std::vector<model::ListenerInfo> doctor_listeners_;
   bool has_doctor_baseline_ = false;
-  std::vector<std::pair<std::string_view, int>> findings_;  // check id -> severity
+  std::vector<std::pair<model::doctor::CheckId, int>> findings_;  // check -> severity
 
   // Counter name -> family index in the set it was emitted to (-1: not exported).
   struct NameHash {

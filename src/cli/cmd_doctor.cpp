@@ -20,13 +20,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/file.hpp"
 #include "base/netns.hpp"
 #include "cli/commands.hpp"
-#include "doctor/report_format.hpp"
 #include "doctor/rules.hpp"
 #include "doctor/snapshot_build.hpp"
 #include "doctor/tally.hpp"
@@ -34,6 +34,7 @@
 #include "model/census.hpp"
 #include "procfs/counter_sampler.hpp"
 #include "procfs/host_state.hpp"
+#include "render/doctor_report.hpp"
 #include "source/census_dump.hpp"
 
 namespace tcpscope::cli {
@@ -115,14 +116,8 @@ class Doctor {
     auto h = procfs::read_host_state(o_.proc_root);
     if (!h) return fail(std::move(h.error()));
     host2_ = std::move(*h);
-    uint16_t first = 32768;
-    uint16_t last = 60999;
-    if (const auto& r = host2_.tunables.ip_local_port_range) {
-      first = static_cast<uint16_t>(std::clamp<int64_t>((*r)[0], 0, 65535));
-      last = static_cast<uint16_t>(std::clamp<int64_t>((*r)[1], 0, 65535));
-    }
     census_ = model::Census{};
-    doctor::PressureTally tally(first, last);
+    doctor::PressureTally tally = doctor::pressure_tally(host2_.tunables);
     model::TeeVisitor tee(census_, tally);
     model::DumpStats totals;
     if (auto st = source::take_census(*src_, tee, totals, {true, true, false}); !st) {
@@ -130,26 +125,25 @@ class Doctor {
     }
     census_.sort_listeners();
 
-    doctor::Snapshot s;
-    doctor::fill_listener_samples(census_.listeners(), baseline_, s.listeners);
-    s.tcp = census_.tcp();
-    s.orphans_in_netns = census_.orphans();
-    doctor::fill_counter_window(sampler_.previous(), sampler_.current(),
-                                sampler_.deltas().elapsed_seconds(), o_.since_boot, s.counters);
-    s.tunables = host2_.tunables;
-    if (host2_.has_sockstat) s.sockstat = host2_.sockstat;
-    s.time_wait_by_remote = tally.time_wait().top(10);
-    s.ports_by_destination = tally.destinations().top(10);
-    s.close_wait = tally.close_wait().top(10);
-    s.tally_error_bound = tally.error_bound();
-
+    std::optional<model::SockStat> sockstat;
+    if (host2_.has_sockstat) sockstat = host2_.sockstat;
+    const doctor::Snapshot s =
+        doctor::build_snapshot({.census = census_,
+                                .tally = tally,
+                                .baseline = baseline_,
+                                .previous = sampler_.previous(),
+                                .current = sampler_.current(),
+                                .seconds = sampler_.deltas().elapsed_seconds(),
+                                .since_boot = o_.since_boot,
+                                .tunables = host2_.tunables,
+                                .sockstat = sockstat});
     const doctor::Report report = doctor::diagnose(s, c_.thresholds);
     fmt::memory_buffer out;
-    doctor::FormatOptions fo{c_.color, netns_, o_.since_boot};
+    const render::DoctorFormatOptions fo{c_.color, netns_, o_.since_boot};
     if (o_.json) {
-      doctor::format_json(out, report, fo);
+      render::doctor_json(out, report, fo);
     } else {
-      doctor::format_text(out, report, fo);
+      render::doctor_text(out, report, fo);
     }
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
       return fail(Error(ErrorKind::kRuntime, "write the report"));
@@ -295,8 +289,8 @@ int run_doctor(const GlobalOptions& global, const DoctorOptions& opts) {
   if (!c) return could_not_check(c.error());
   if (opts.list_thresholds) {
     for (const auto& t : doctor::threshold_catalog()) {
-      std::printf("%-30s %-8g %.*s\n", std::string(t.name).c_str(), c->thresholds.*(t.field),
-                  static_cast<int>(t.meaning.size()), t.meaning.data());
+      std::printf("%-30s %-8g %s\n", std::string(t.name).c_str(), c->thresholds.*(t.field),
+                  doctor::threshold_meaning(t).c_str());
     }
     return std::fflush(stdout) == 0 ? 0 : kUnknown;
   }

@@ -14,8 +14,7 @@
 
 #include "doctor/tally.hpp"
 #include "model/census.hpp"
-#include "procfs/sockstat.hpp"
-#include "procfs/sysctl.hpp"
+#include "model/host.hpp"
 
 namespace tcpscope::doctor {
 
@@ -71,8 +70,8 @@ struct Snapshot {
   std::array<model::FamilyCounts, model::kStateCount> tcp{};
   uint64_t orphans_in_netns = 0;
   CounterWindow counters;
-  procfs::Tunables tunables;
-  std::optional<procfs::SockStat> sockstat;
+  model::Tunables tunables;
+  std::optional<model::SockStat> sockstat;
   // Per-endpoint tallies from the same full dump (bounded: see tally.hpp).
   std::vector<EndpointCount> time_wait_by_remote;   // TIME-WAIT per remote addr:port
   std::vector<EndpointCount> ports_by_destination;  // local addr -> remote addr:port

@@ -1,6 +1,41 @@
 #include "doctor/snapshot_build.hpp"
 
+#include <algorithm>
+
 namespace tcpscope::doctor {
+
+namespace {
+
+// The kernel's default net.ipv4.ip_local_port_range.
+constexpr uint16_t kDefaultEphemeralFirst = 32768;
+constexpr uint16_t kDefaultEphemeralLast = 60999;
+
+// Endpoints kept per tally table; the rules list at most five of them.
+constexpr size_t kTopEndpoints = 10;
+
+uint16_t port(int64_t v) { return static_cast<uint16_t>(std::clamp<int64_t>(v, 0, 65535)); }
+
+}  // namespace
+
+PressureTally pressure_tally(const model::Tunables& t) {
+  if (const auto& r = t.ip_local_port_range) return PressureTally(port((*r)[0]), port((*r)[1]));
+  return PressureTally(kDefaultEphemeralFirst, kDefaultEphemeralLast);
+}
+
+Snapshot build_snapshot(const SnapshotReads& r) {
+  Snapshot s;
+  fill_listener_samples(r.census.listeners(), r.baseline, s.listeners);
+  s.tcp = r.census.tcp();
+  s.orphans_in_netns = r.census.orphans();
+  fill_counter_window(r.previous, r.current, r.seconds, r.since_boot, s.counters);
+  s.tunables = r.tunables;
+  s.sockstat = r.sockstat;
+  s.time_wait_by_remote = r.tally.time_wait().top(kTopEndpoints);
+  s.ports_by_destination = r.tally.destinations().top(kTopEndpoints);
+  s.close_wait = r.tally.close_wait().top(kTopEndpoints);
+  s.tally_error_bound = r.tally.error_bound();
+  return s;
+}
 
 void fill_counter_window(const model::CounterSnapshot& previous,
                          const model::CounterSnapshot& current, double seconds, bool since_boot,

@@ -1,5 +1,7 @@
 #include "doctor/thresholds.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -8,41 +10,54 @@ namespace tcpscope::doctor {
 
 namespace {
 
+using model::doctor::CheckId;
+
 constexpr ThresholdInfo kCatalog[] = {
-    {"accept-queue-fill", &Thresholds::accept_queue_fill,
+    {"accept-queue-fill", CheckId::kAcceptQueueSaturated, &Thresholds::accept_queue_fill,
      "% of a listener's accept-queue limit at which it is saturated (warning)"},
-    {"listen-overflow-critical-rate", &Thresholds::listen_overflow_critical_rate,
-     "ListenOverflows per second that make accept-queue-overflow critical (any is a warning)"},
-    {"syn-queue-drop-critical-rate", &Thresholds::syn_queue_drop_critical_rate,
-     "TCPReqQFullDrop per second that make syn-queue-drops critical (any is a warning)"},
-    {"time-wait-fill", &Thresholds::time_wait_fill,
+    {"listen-overflow-critical-rate", CheckId::kAcceptQueueOverflow,
+     &Thresholds::listen_overflow_critical_rate,
+     "ListenOverflows per second that make {check} critical (any is a warning)"},
+    {"syn-queue-drop-critical-rate", CheckId::kSynQueueDrops,
+     &Thresholds::syn_queue_drop_critical_rate,
+     "TCPReqQFullDrop per second that make {check} critical (any is a warning)"},
+    {"time-wait-fill", CheckId::kTimeWaitPressure, &Thresholds::time_wait_fill,
      "% of net.ipv4.tcp_max_tw_buckets in TIME-WAIT (warning)"},
-    {"ephemeral-port-fill", &Thresholds::ephemeral_port_fill,
+    {"ephemeral-port-fill", CheckId::kEphemeralPortPressure, &Thresholds::ephemeral_port_fill,
      "% of ip_local_port_range used towards one destination (warning)"},
-    {"ephemeral-port-fill-critical", &Thresholds::ephemeral_port_fill_critical, "same, critical"},
-    {"orphan-fill", &Thresholds::orphan_fill, "% of net.ipv4.tcp_max_orphans (warning)"},
-    {"orphan-fill-critical", &Thresholds::orphan_fill_critical, "same, critical"},
-    {"tcp-mem-fill", &Thresholds::tcp_mem_fill,
+    {"ephemeral-port-fill-critical", CheckId::kEphemeralPortPressure,
+     &Thresholds::ephemeral_port_fill_critical, "same, critical"},
+    {"orphan-fill", CheckId::kOrphans, &Thresholds::orphan_fill,
+     "% of net.ipv4.tcp_max_orphans (warning)"},
+    {"orphan-fill-critical", CheckId::kOrphans, &Thresholds::orphan_fill_critical,
+     "same, critical"},
+    {"tcp-mem-fill", CheckId::kTcpMemoryPressure, &Thresholds::tcp_mem_fill,
      "% of tcp_mem[1] (the pressure threshold) in use (warning)"},
-    {"tcp-mem-high-fill-critical", &Thresholds::tcp_mem_high_fill_critical,
-     "% of tcp_mem[2] (the hard limit) in use (critical)"},
-    {"prune-rate", &Thresholds::prune_rate, "PruneCalled per second (warning)"},
-    {"close-wait-count", &Thresholds::close_wait_count,
+    {"tcp-mem-high-fill-critical", CheckId::kTcpMemoryPressure,
+     &Thresholds::tcp_mem_high_fill_critical, "% of tcp_mem[2] (the hard limit) in use (critical)"},
+    {"prune-rate", CheckId::kTcpMemoryPressure, &Thresholds::prune_rate,
+     "PruneCalled per second (warning)"},
+    {"close-wait-count", CheckId::kCloseWaitLeak, &Thresholds::close_wait_count,
      "CLOSE-WAIT sockets on one local port or towards one remote endpoint (warning)"},
-    {"close-wait-count-critical", &Thresholds::close_wait_count_critical, "same, critical"},
-    {"retrans-ratio", &Thresholds::retrans_ratio, "% RetransSegs of OutSegs (warning)"},
-    {"retrans-ratio-critical", &Thresholds::retrans_ratio_critical, "same, critical"},
-    {"retrans-min-segments", &Thresholds::retrans_min_segments,
+    {"close-wait-count-critical", CheckId::kCloseWaitLeak, &Thresholds::close_wait_count_critical,
+     "same, critical"},
+    {"retrans-ratio", CheckId::kRetransmissions, &Thresholds::retrans_ratio,
+     "% RetransSegs of OutSegs (warning)"},
+    {"retrans-ratio-critical", CheckId::kRetransmissions, &Thresholds::retrans_ratio_critical,
+     "same, critical"},
+    {"retrans-min-segments", CheckId::kRetransmissions, &Thresholds::retrans_min_segments,
      "OutSegs needed in the window before the retransmission ratio is judged"},
-    {"syn-retrans-ratio", &Thresholds::syn_retrans_ratio,
+    {"syn-retrans-ratio", CheckId::kSynRetransmits, &Thresholds::syn_retrans_ratio,
      "% TCPSynRetrans of ActiveOpens + PassiveOpens (warning)"},
-    {"syn-retrans-min", &Thresholds::syn_retrans_min,
+    {"syn-retrans-min", CheckId::kSynRetransmits, &Thresholds::syn_retrans_min,
      "TCPSynRetrans needed in the window before the ratio is judged"},
-    {"timeouts-rate", &Thresholds::timeouts_rate, "TCPTimeouts per second (warning)"},
-    {"timeouts-rate-critical", &Thresholds::timeouts_rate_critical, "same, critical"},
-    {"backlog-drop-rate", &Thresholds::backlog_drop_rate,
-     "TCPBacklogDrop per second above which backlog-drops warns"},
-    {"busy-listener-fill", &Thresholds::busy_listener_fill,
+    {"timeouts-rate", CheckId::kTimeouts, &Thresholds::timeouts_rate,
+     "TCPTimeouts per second (warning)"},
+    {"timeouts-rate-critical", CheckId::kTimeouts, &Thresholds::timeouts_rate_critical,
+     "same, critical"},
+    {"backlog-drop-rate", CheckId::kBacklogDrops, &Thresholds::backlog_drop_rate,
+     "TCPBacklogDrop per second above which {check} warns"},
+    {"busy-listener-fill", CheckId::kNoteSyncookies, &Thresholds::busy_listener_fill,
      "% accept-queue fill that makes a listener busy (for the tcp_syncookies=0 note)"},
 };
 
@@ -57,6 +72,10 @@ std::string_view trim(std::string_view s) {
 }
 
 }  // namespace
+
+std::string threshold_meaning(const ThresholdInfo& t) {
+  return fmt::format(fmt::runtime(t.meaning), fmt::arg("check", model::doctor::check_key(t.check)));
+}
 
 std::span<const ThresholdInfo> threshold_catalog() { return kCatalog; }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "model/doctor_report.hpp"
 
 namespace tcpscope::doctor {
 
@@ -40,12 +41,15 @@ struct Thresholds {
 };
 
 struct ThresholdInfo {
-  std::string_view name;  // "accept-queue-fill"
+  std::string_view name;         // "accept-queue-fill"
+  model::doctor::CheckId check;  // the check (or note) it tunes
   double Thresholds::*field;
-  std::string_view meaning;
+  std::string_view meaning;  // "{check}" stands for the check's id
 };
 
 std::span<const ThresholdInfo> threshold_catalog();
+// The meaning as printed (the check's id in place of "{check}").
+std::string threshold_meaning(const ThresholdInfo& t);
 
 // NAME=VALUE (a flag's argument).
 Status set_threshold(Thresholds& t, std::string_view assignment);

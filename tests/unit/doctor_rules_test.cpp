@@ -1,10 +1,10 @@
 // The doctor's rules on synthetic snapshots: every finding, and the edges of its thresholds.
 #include <gtest/gtest.h>
 
-#include "doctor/report_format.hpp"
 #include "doctor/rules.hpp"
 #include "doctor_test_util.hpp"
 #include "json_checker.hpp"
+#include "render/doctor_report.hpp"
 
 namespace tcpscope::doctor {
 namespace {
@@ -125,7 +125,7 @@ TEST(DoctorRules, SynCookiesAlwaysOnIsANoteNotAWarning) {
   const Report r = diagnose(s, Thresholds{});
   EXPECT_EQ(find(r, "syn-cookies"), nullptr);
   ASSERT_EQ(r.notes.size(), 1u);
-  EXPECT_EQ(r.notes[0].id, "tcp_syncookies");
+  EXPECT_EQ(r.notes[0].id, CheckId::kNoteSyncookies);
 }
 
 TEST(DoctorRules, SynQueueDropsExplainTheRealLimits) {
@@ -300,11 +300,11 @@ TEST(DoctorRules, NotesForSettingsThatChangeBehaviour) {
   s.listeners.push_back(listener("127.0.0.1", 8080, 0, 100));
   Report r = diagnose(s, Thresholds{});
   ASSERT_EQ(r.notes.size(), 1u);  // the listener is idle
-  EXPECT_EQ(r.notes[0].id, "tcp_abort_on_overflow");
+  EXPECT_EQ(r.notes[0].id, CheckId::kNoteAbortOnOverflow);
   s.listeners[0].info.accept_queue = 50;
   r = diagnose(s, Thresholds{});
   ASSERT_EQ(r.notes.size(), 2u);
-  EXPECT_EQ(r.notes[1].id, "tcp_syncookies");
+  EXPECT_EQ(r.notes[1].id, CheckId::kNoteSyncookies);
   EXPECT_EQ(exit_status(r), 0);  // notes never change the status
 }
 
@@ -326,13 +326,13 @@ TEST(DoctorFormat, TextAndJson) {
   s.counters.has_totals = true;
   const Report r = diagnose(s, Thresholds{});
   fmt::memory_buffer text;
-  format_text(text, r, FormatOptions{});
+  render::doctor_text(text, r, render::DoctorFormatOptions{});
   const std::string t(text.data(), text.size());
   EXPECT_NE(t.find("CRITICAL accept-queue-overflow"), std::string::npos);
   EXPECT_NE(t.find("all clear: accept-queue-saturated"), std::string::npos);
   EXPECT_EQ(t.find("\x1b["), std::string::npos);  // no color unless asked
   fmt::memory_buffer json;
-  format_json(json, r, FormatOptions{false, "ns1", true});
+  render::doctor_json(json, r, render::DoctorFormatOptions{false, "ns1", true});
   const std::string j(json.data(), json.size());
   EXPECT_TRUE(tcpscope::testing::json_well_formed(j)) << j;
   EXPECT_NE(j.find("\"status\": \"critical\""), std::string::npos);
@@ -353,7 +353,7 @@ TEST(DoctorReport, ListsEveryListenerFullestFirstUpToTheCap) {
   EXPECT_EQ(r.listeners[2].address, "0.0.0.0:22");
   EXPECT_FALSE(r.listeners[0].drops_in_window);
   fmt::memory_buffer json;
-  format_json(json, r, FormatOptions{});
+  render::doctor_json(json, r, render::DoctorFormatOptions{});
   const std::string j(json.data(), json.size());
   EXPECT_TRUE(tcpscope::testing::json_well_formed(j)) << j;
   EXPECT_NE(j.find("\"listeners_total\": 3,\n  \"listeners\": [\n    {\"address\": "

@@ -23,7 +23,7 @@ inline Snapshot healthy() {
   s.tunables.tcp_mem = std::array<int64_t, 3>{287901, 383868, 575802};
   s.tunables.ip_local_port_range = std::array<int64_t, 2>{32768, 60999};
   s.tunables.tcp_abort_on_overflow = 0;
-  s.sockstat = procfs::SockStat{};
+  s.sockstat = model::SockStat{};
   return s;
 }
 
@@ -57,12 +57,13 @@ inline EndpointCount endpoint(const char* local, const char* remote, uint16_t po
 
 inline const Finding* find(const Report& r, std::string_view id) {
   auto it = std::find_if(r.findings.begin(), r.findings.end(),
-                         [&](const Finding& f) { return f.id == id; });
+                         [&](const Finding& f) { return check_key(f.id) == id; });
   return it == r.findings.end() ? nullptr : &*it;
 }
 
 inline bool passed(const Report& r, std::string_view id) {
-  return std::find(r.passed.begin(), r.passed.end(), id) != r.passed.end();
+  return std::any_of(r.passed.begin(), r.passed.end(),
+                     [&](CheckId p) { return check_key(p) == id; });
 }
 
 }  // namespace tcpscope::doctor::doctor_test

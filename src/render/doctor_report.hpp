@@ -1,0 +1,25 @@
+// The doctor's report as text (worst first, then one "all clear" line) and as JSON (schema in
+// docs/doctor.md). Pure: both append to a fmt::memory_buffer; the report is computed by
+// src/doctor (doctor::diagnose()).
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+#include "model/doctor_report.hpp"
+
+namespace tcpscope::render {
+
+struct DoctorFormatOptions {
+  bool color = false;       // ANSI colors (the caller decides: a TTY and no NO_COLOR)
+  std::string_view netns;   // "" for the namespace tcpscope runs in
+  bool since_boot = false;  // show totals since boot with the counters
+};
+
+void doctor_text(fmt::memory_buffer& out, const model::doctor::Report& r,
+                 const DoctorFormatOptions& o);
+void doctor_json(fmt::memory_buffer& out, const model::doctor::Report& r,
+                 const DoctorFormatOptions& o);
+
+}  // namespace tcpscope::render
