@@ -110,7 +110,7 @@ class Agent {
     if (own < 0) return fail(Error::from_errno("open /proc/self/ns/net", errno));
     origin_ = UniqueFd::adopt(own);
     if (cfg_.prometheus) {
-      auto ep = MetricsEndpoint::start(*cfg_.prometheus);
+      auto ep = MetricsEndpoint::start(*cfg_.prometheus, cfg_.interval_ns);
       if (!ep) return fail(std::move(ep.error()));
       http_ = std::move(*ep);
     }
