@@ -23,7 +23,8 @@ Checks:
 * `--prometheus PORT` binds 127.0.0.1, `--prometheus [::1]:PORT` binds IPv6 loopback;
 * the listen backlog (ss Send-Q of the listener) is net.core.somaxconn (set to 1234 in a
   namespace of its own); before the first rendering (`--once --interval 90s`, whose baseline
-  is not rendered) GET and HEAD /metrics answer 503 with `Retry-After: 90`;
+  is not rendered) GET and HEAD /metrics answer 503 with `Retry-After: 90`; a second agent on
+  the same port exits 1 (`cannot listen`);
 * SIGTERM: exit 0.
 """
 import os
@@ -274,6 +275,12 @@ def check_before_first_tick(c, binary, ns, h):
     st, hdrs, _ = ns_http(ns, url, method="HEAD")
     c.eq((st, hdrs.get("retry-after")), (503, "90"), "HEAD /metrics before the first rendering")
     c.check(agent.alive(), "the agent exited while serving 503")
+
+    # The port is taken: a second agent on it is an error at start, not a silent co-listener.
+    p = ns.exec([binary, "--once", "--interval", "1s", "--prometheus", f"127.0.0.1:{port}",
+                 "--statsd", "none"], check=False, timeout=30)
+    c.eq(p.returncode, 1, f"a second agent on a taken port: exit status ({p.stderr.strip()!r})")
+    c.check("cannot listen" in p.stderr, f"a second agent on a taken port: {p.stderr!r}")
     c.eq(agent.stop(), 0, "exit status after SIGTERM (before the first rendering)")
 
 
