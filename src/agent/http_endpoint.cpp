@@ -120,6 +120,7 @@ struct MetricsEndpoint::Impl {
   std::mutex mutex;
   std::shared_ptr<const std::string> body;  // null until the first tick is rendered
   std::string retry_after;                  // seconds, for the 503 before that
+  int sock = -1;                            // the listening socket (the library owns it)
   HttpStats stats;
   RateLimited bad_requests;
 
@@ -185,9 +186,8 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const Endpoint& 
   // before bind: keep only SO_REUSEADDR (a restart must not wait for TIME-WAIT) and remember the
   // fd, so that listen() can be called again on it with our backlog (Linux then only updates
   // the backlog of the listening socket).
-  int sock = -1;
-  srv.set_socket_options([&sock](socket_t s) {
-    sock = s;
+  srv.set_socket_options([p](socket_t s) {
+    p->sock = s;
     int yes = 1;
     ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
@@ -197,9 +197,9 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const Endpoint& 
     const int e = errno;
     return fail(Error::from_errno("prometheus: cannot listen on " + format_endpoint(at), e));
   }
+  const int sock = p->sock;
   if (sock < 0 || ::listen(sock, listen_backlog()) < 0) {
     const int e = sock < 0 ? EBADF : errno;
-    srv.stop();
     return fail(Error::from_errno("prometheus: listen backlog on " + format_endpoint(at), e));
   }
   sockaddr_storage bound{};
