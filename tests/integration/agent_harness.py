@@ -712,10 +712,11 @@ def _global_line(line, prefix):
 
 
 def group_by_tick(packets, prefix="tcpscope"):
-    """Splits [(t, data)] into one group per tick by content, whatever the arrival times: a
-    tick's datagrams hold its namespaces' lines, then the agent's own (docs/agent.md), and a
-    datagram never mixes two ticks. So a tick starts at a datagram that opens with a namespace
-    line after one that ended with an agent line. (Needs a namespace in every tick.)"""
+    """Splits [(t, data)] into one group per tick by content, whatever the arrival times: the
+    agent emits a tick's namespace lines first and its own metrics last (agent.cpp, run_tick),
+    and flushes the last datagram at the end of the tick, so a datagram never mixes two ticks.
+    A tick thus starts at a datagram that opens with a namespace line after one that ended with
+    an agent line. (Needs a namespace in every tick and an mtu the agent's lines fit in.)"""
     groups = []
     prev_global = True
     for t, d in packets:
