@@ -22,6 +22,7 @@
 #include "agent/http_endpoint.hpp"
 #include "agent/log.hpp"
 #include "agent/metric_catalog.hpp"
+#include "agent/schedule.hpp"
 #include "agent/sinks.hpp"
 #include "base/file.hpp"
 #include "base/unique_fd.hpp"
@@ -109,7 +110,7 @@ class Agent {
     if (own < 0) return fail(Error::from_errno("open /proc/self/ns/net", errno));
     origin_ = UniqueFd::adopt(own);
     if (cfg_.prometheus) {
-      auto ep = MetricsEndpoint::start(*cfg_.prometheus);
+      auto ep = MetricsEndpoint::start(*cfg_.prometheus, cfg_.interval_ns);
       if (!ep) return fail(std::move(ep.error()));
       http_ = std::move(*ep);
     }
@@ -133,10 +134,11 @@ class Agent {
       ev.data.fd = fd;
       ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev);
     }
-    arm(tfd.get());
+    Schedule schedule(cfg_.interval_ns, cfg_.listener_interval_ns, monotonic_ns());
     log(LogLevel::kInfo, "started: " + describe(cfg_));
     int status = 0;
     for (;;) {
+      arm(tfd.get(), schedule.next_due_ns());
       epoll_event evs[2];
       const int n = ::epoll_wait(ep.get(), evs, 2, -1);
       if (n < 0) {
@@ -146,7 +148,6 @@ class Agent {
       }
       bool stop = false;
       bool reload = false;
-      bool tick = false;
       for (int i = 0; i < n; ++i) {
         if (evs[i].data.fd == sfd_.get()) {
           signalfd_siginfo si{};
@@ -155,28 +156,24 @@ class Agent {
             if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) stop = true;
           }
         } else if (evs[i].data.fd == tfd.get()) {
-          uint64_t expirations = 0;
-          if (::read(tfd.get(), &expirations, sizeof expirations) == sizeof expirations) {
-            tick = expirations > 0;
-            advance(expirations);
-          }
+          uint64_t expirations = 0;  // only drained: the schedule counts from the clock
+          (void)!::read(tfd.get(), &expirations, sizeof expirations);
         }
       }
-      if (reload) {
-        if (this->reload()) arm(tfd.get());
+      if (reload && this->reload()) {
+        // New intervals: start over, the first tick (full) at once.
+        schedule.restart(cfg_.interval_ns, cfg_.listener_interval_ns, monotonic_ns());
       }
-      if (tick && !stop) {
-        const bool full = pending_full_;
-        pending_full_ = false;
-        const bool ok = run_tick(full ? TickKind::kFull : TickKind::kListener);
-        if (!ok) status = opts_.count > 0 ? 1 : status;
-        if (opts_.count > 0 && ++emitted_ >= opts_.count) stop = true;
-        if (opts_.once && full) {
-          if (++full_ticks_ >= 2) {
-            status = ok ? 0 : 1;
-            stop = true;
-          }
-        }
+      if (stop) break;
+      const auto tick = schedule.due(monotonic_ns());
+      if (!tick) continue;
+      const bool ok =
+          run_tick(tick->full ? TickKind::kFull : TickKind::kListener, schedule.skipped_total());
+      if (!ok) status = opts_.count > 0 ? 1 : status;
+      if (opts_.count > 0 && ++emitted_ >= opts_.count) stop = true;
+      if (opts_.once && tick->full && ++full_ticks_ >= 2) {
+        status = ok ? 0 : 1;
+        stop = true;
       }
       if (stop) break;
     }
@@ -194,26 +191,19 @@ class Agent {
     return UniqueFd::adopt(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   }
 
-  // Ticks every listener interval from now on; the first one at once.
-  void arm(int tfd) {
-    itimerspec its{};
-    its.it_value.tv_nsec = 1;
-    its.it_interval.tv_sec = static_cast<time_t>(cfg_.listener_interval_ns / 1'000'000'000);
-    its.it_interval.tv_nsec = static_cast<long>(cfg_.listener_interval_ns % 1'000'000'000);
-    ::timerfd_settime(tfd, 0, &its, nullptr);
-    tick_no_ = -1;
-    pending_full_ = true;
+  static int64_t monotonic_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
   }
 
-  // Moves the tick counter over `expirations` ticks: the last one runs, the others were missed
-  // (a collection overran); a full tick among them makes the one that runs full.
-  void advance(uint64_t expirations) {
-    const int64_t k = cfg_.ticks_per_full();
-    for (uint64_t i = 0; i < expirations; ++i) {
-      ++tick_no_;
-      if (tick_no_ % k == 0) pending_full_ = true;
-    }
-    if (expirations > 1) ticks_skipped_ += expirations - 1;
+  // One shot at the absolute time `at` on CLOCK_MONOTONIC (a time already past fires at once;
+  // `at` is never 0, which would disarm: it is at least the start, read from the clock).
+  static void arm(int tfd, int64_t at) {
+    itimerspec its{};
+    its.it_value.tv_sec = static_cast<time_t>(at / 1'000'000'000);
+    its.it_value.tv_nsec = static_cast<long>(at % 1'000'000'000);
+    ::timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, nullptr);
   }
 
   Status open_jsonl() {
@@ -237,7 +227,7 @@ class Agent {
     statsd_ = std::make_unique<StatsdSink>(*cfg_.statsd, cfg_.statsd_mtu, style);
   }
 
-  // Returns true when the timer must be re-armed (the intervals changed).
+  // Returns true when the schedule must start over (the intervals changed).
   bool reload() {
     auto c = load_config(flags_);
     if (!c) {
@@ -303,7 +293,7 @@ class Agent {
     collectors_ = std::move(next);
   }
 
-  bool run_tick(TickKind kind) {
+  bool run_tick(TickKind kind, uint64_t ticks_skipped) {
     sync_namespaces();
     bool ok = !collectors_.empty();
     for (auto& c : collectors_) {
@@ -316,7 +306,7 @@ class Agent {
     }
     set_.clear();
     for (auto& c : collectors_) c->emit(cfg_, ids_, set_);
-    emit_self();
+    emit_self(ticks_skipped);
     if (opts_.once && full_ticks_ == 0 && kind == TickKind::kFull) {
       // --once: this first reading is only the baseline of the counters' changes.
       if (statsd_) statsd_->emit(set_, false);
@@ -332,7 +322,7 @@ class Agent {
     return ok;
   }
 
-  void emit_self() {
+  void emit_self(uint64_t ticks_skipped) {
     auto u = [](uint64_t v) { return static_cast<double>(v); };
     uint64_t http_errors = 0;
     if (http_) {
@@ -358,7 +348,7 @@ class Agent {
       set_.add(ids_[Metric::kStatsdPackets], {{"result", "dropped"}},
                u(statsd_dropped_total_ + (statsd_ ? statsd_->packets_dropped() : 0)));
     }
-    set_.add(ids_[Metric::kTicksSkipped], {}, u(ticks_skipped_));
+    set_.add(ids_[Metric::kTicksSkipped], {}, u(ticks_skipped));
     set_.add(ids_[Metric::kNamespaces], {}, u(collectors_.size()));
     if (read_file("/proc/self/statm", statm_)) {
       unsigned long size = 0;
@@ -388,11 +378,8 @@ class Agent {
   std::vector<std::unique_ptr<NamespaceCollector>> collectors_;
   fmt::memory_buffer prom_;
   std::string statm_;
-  int64_t tick_no_ = -1;
-  bool pending_full_ = true;
   uint64_t full_ticks_ = 0;
   int64_t emitted_ = 0;
-  uint64_t ticks_skipped_ = 0;
   uint64_t config_errors_ = 0;
   uint64_t jsonl_errors_ = 0;
   uint64_t netns_errors_ = 0;

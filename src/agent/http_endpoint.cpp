@@ -1,8 +1,10 @@
 #include "agent/http_endpoint.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "agent/log.hpp"
+#include "base/file.hpp"
 
 namespace tcpscope::agent {
 
@@ -20,6 +23,20 @@ namespace {
 constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 constexpr size_t kMaxThreads = 16;
 constexpr auto kIdleExit = std::chrono::seconds(30);
+constexpr int kBacklogFallback = 4096;  // the kernel's default somaxconn since 5.4
+
+// The listen() backlog: the namespace's net.core.somaxconn, the most the kernel grants. The
+// library's own (5, compiled into Debian's libcpp-httplib) makes a burst of scrapers and
+// health checkers see refused or retried SYNs while the workers are busy.
+int listen_backlog() {
+  std::string text;
+  int value = 0;
+  if (read_file("/proc/sys/net/core/somaxconn", text)) {
+    const char* end = text.data() + text.size();
+    if (std::from_chars(text.data(), end, value).ec == std::errc{} && value > 0) return value;
+  }
+  return kBacklogFallback;
+}
 
 // The library's stock pool has a fixed size and an unbounded queue. This one starts one thread
 // and adds one (up to kMaxThreads) whenever a connection arrives and no thread is idle, so a
@@ -101,7 +118,9 @@ struct MetricsEndpoint::Impl {
   httplib::Server server;
   std::thread thread;
   std::mutex mutex;
-  std::shared_ptr<const std::string> body = std::make_shared<const std::string>();
+  std::shared_ptr<const std::string> body;  // null until the first tick is rendered
+  std::string retry_after;                  // seconds, for the 503 before that
+  int sock = -1;                            // the listening socket (the library owns it)
   HttpStats stats;
   RateLimited bad_requests;
 
@@ -111,9 +130,12 @@ struct MetricsEndpoint::Impl {
   }
 };
 
-Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const Endpoint& at) {
+Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const Endpoint& at,
+                                                                int64_t interval_ns) {
   auto impl = std::make_unique<Impl>();
   impl->at = at;
+  impl->retry_after =
+      std::to_string(std::max<int64_t>(1, (interval_ns + 999'999'999) / 1'000'000'000));
   Impl* p = impl.get();
   auto& srv = impl->server;
   srv.new_task_queue = [] { return new ElasticPool(); };
@@ -126,6 +148,12 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const Endpoint& 
   srv.set_tcp_nodelay(true);
   auto serve = [p](const httplib::Request&, httplib::Response& res) {
     const auto body = p->current();
+    if (!body) {  // an empty 200 would read as "no metrics" to a scraper
+      res.status = 503;
+      res.set_header("Retry-After", p->retry_after);
+      res.set_content("no collection finished yet\n", "text/plain; charset=utf-8");
+      return;
+    }
     res.set_content(*body, kContentType);
   };
   srv.Get("/metrics", serve);
@@ -144,7 +172,7 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const Endpoint& 
   srv.set_logger([p](const httplib::Request& req, const httplib::Response& res) {
     const int code = res.status >= 0 && res.status < 600 ? res.status : 0;
     p->stats.by_code[static_cast<size_t>(code)].fetch_add(1, std::memory_order_relaxed);
-    if (res.status >= 400) {
+    if (res.status >= 400 && res.status != 503) {  // 503: expected until the first tick
       p->bad_requests.log(LogLevel::kWarn, "http: " + std::to_string(res.status) + " for \"" +
                                                req.method.substr(0, 16) + " " +
                                                req.path.substr(0, 64) + "\" from " +
@@ -153,13 +181,37 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const Endpoint& 
   });
   srv.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                std::exception_ptr) { res.status = 500; });
+  // The library binds and listens in one call with its fixed backlog and SO_REUSEPORT (which
+  // would let a second agent share the port silently). The socket-options hook sees the socket
+  // before bind: keep only SO_REUSEADDR (a restart must not wait for TIME-WAIT) and remember the
+  // fd, so that listen() can be called again on it with our backlog (Linux then only updates
+  // the backlog of the listening socket).
+  srv.set_socket_options([p](socket_t s) {
+    p->sock = s;
+    int yes = 1;
+    ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   errno = 0;
   const int port = at.port;
   if (!srv.bind_to_port(at.host, port)) {
     const int e = errno;
     return fail(Error::from_errno("prometheus: cannot listen on " + format_endpoint(at), e));
   }
+  const int sock = p->sock;
+  if (sock < 0 || ::listen(sock, listen_backlog()) < 0) {
+    const int e = sock < 0 ? EBADF : errno;
+    return fail(Error::from_errno("prometheus: listen backlog on " + format_endpoint(at), e));
+  }
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
   impl->port = at.port;
+  if (::getsockname(sock, reinterpret_cast<sockaddr*>(&bound), &len) == 0) {
+    if (bound.ss_family == AF_INET) {
+      impl->port = ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
+    } else if (bound.ss_family == AF_INET6) {
+      impl->port = ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port);
+    }
+  }
   impl->thread = std::thread([p] { p->server.listen_after_bind(); });
   // stop() only stops a server that is running: wait for it (bounded) so the destructor
   // cannot miss it and wait forever for the thread.

@@ -90,18 +90,40 @@ def free_port_both(host="127.0.0.1"):
     raise TestFailure("no port free for both TCP and UDP")
 
 
+# Waiting: the agent tests wait for a condition (a value in /metrics, n ticks in the JSON lines,
+# n ticks at the statsd socket) with a deadline, never for a fixed time, so that they hold on a
+# loaded machine and under sanitizers. Deadlines are generous: they cost nothing when the
+# condition comes quickly. Scale them with TCPSCOPE_TEST_TIME_SCALE (e.g. 3 under valgrind).
+TIME_SCALE = float(os.environ.get("TCPSCOPE_TEST_TIME_SCALE", "1"))
+
+
 def wait_until(fn, timeout, interval=0.1, what="condition"):
     """Calls fn() until it returns a truthy value; returns it, or the last value on timeout."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * TIME_SCALE
     last = None
     while True:
         last = fn()
         if last:
             return last
         if time.monotonic() >= deadline:
-            log(f"  wait_until: {what} not reached in {timeout}s")
+            log(f"  wait_until: {what} not reached in {timeout * TIME_SCALE:g}s")
             return last
         time.sleep(interval)
+
+
+def wait_for(fn, timeout, what, interval=0.1):
+    """wait_until that fails the test (naming `what` and the last value) on timeout."""
+    seen = []
+
+    def probe():
+        v = fn()
+        seen[:] = [v]
+        return v
+    v = wait_until(probe, timeout, interval, what)
+    if not v:
+        raise TestFailure(f"{what}: not reached in {timeout * TIME_SCALE:g} s "
+                          f"(last: {seen[0] if seen else None!r:.300})")
+    return v
 
 
 def http_request(url, method="GET", timeout=5, data=None, headers=None):
@@ -120,6 +142,31 @@ def metrics_text(port, host="127.0.0.1", timeout=5):
     if status != 200:
         raise TestFailure(f"GET /metrics: status {status}")
     return body.decode()
+
+
+def scrape_until(port, agent, fn, timeout, what):
+    """Scrapes /metrics until fn(parsed) is truthy; returns (fn's value, parsed). Fails the test
+    (with the agent's stderr) on timeout."""
+    box = {}
+
+    def probe():
+        f = scrape(port, agent)
+        v = fn(f) if f else None
+        if v:
+            box["f"] = f
+        return v
+    v = wait_until(probe, timeout, 0.1, what)
+    if not v:
+        agent.fail(f"{what}: not reached in {timeout * TIME_SCALE:g} s")
+    return v, box["f"]
+
+
+def metric_at_least(name, want, **labels):
+    """A predicate for scrape_until: the value of `name` once it is >= want."""
+    def pred(f):
+        v = prom_value(f, name, **labels)
+        return v if v is not None and v >= want else None
+    return pred
 
 
 def scrape(port, agent=None, timeout=3):
@@ -610,9 +657,19 @@ exports.init = function (startupTime, config, events) {
         return parse_ticks(open(self.record_path, "rb").read().decode("latin1"), "recorder")
 
     def packets(self):
-        """[(arrival time, raw bytes)] of every datagram received."""
+        """[(arrival time, raw bytes)] of every datagram received (barrier markers left out)."""
         return [(r["t"], r["data"].encode("latin1")) for r in self.records()
-                if r["kind"] == "packet"]
+                if r["kind"] == "packet" and not r["data"].startswith(BARRIER.decode())]
+
+    def sync(self, timeout=15):
+        """Returns once every datagram sent to the server before this call has been received
+        and flushed: sends a counter of our own and waits for the flush that carries it."""
+        marker = _next_barrier()
+        key = marker.split(b":")[0].decode()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(marker, ("127.0.0.1", self.port))
+        wait_for(lambda: any(f["counters"].get(key) for f in self.flushes()), timeout,
+                 f"the statsd server's flush of our marker {key}")
 
     def flushes(self):
         return [r for r in self.records() if r["kind"] == "flush"]
@@ -642,8 +699,51 @@ exports.init = function (startupTime, config, events) {
         return rc
 
 
+def _global_line(line, prefix):
+    """True for a line of the agent's own metrics (no namespace): Graphite
+    `PREFIX.agent_...`, or a DogStatsD line without a netns tag."""
+    p = parse_statsd_line(line)
+    if p is None:
+        return False
+    name, _, _, tags = p
+    if tags is not None:
+        return "netns" not in tags
+    return name.startswith(prefix + ".agent_")
+
+
+def group_by_tick(packets, prefix="tcpscope"):
+    """Splits [(t, data)] into one group per tick by content, whatever the arrival times: the
+    agent emits a tick's namespace lines first and its own metrics last (agent.cpp, run_tick),
+    and flushes the last datagram at the end of the tick, so a datagram never mixes two ticks.
+    A tick thus starts at a datagram that opens with a namespace line after one that ended with
+    an agent line. (Needs a namespace in every tick and an mtu the agent's lines fit in.)"""
+    groups = []
+    prev_global = True
+    for t, d in packets:
+        lines = [x for x in datagram_lines(d) if x]
+        if not lines:
+            continue
+        if not groups or (prev_global and not _global_line(lines[0], prefix)):
+            groups.append([])
+        groups[-1].append((t, d))
+        prev_global = _global_line(lines[-1], prefix)
+    return groups
+
+
+# A statsd counter line of our own, sent after the agent's datagrams to know they have all been
+# read (and, by the statsd server, flushed).
+BARRIER = b"tcpscope_test_barrier"
+_barriers = [0]
+
+
+def _next_barrier():
+    _barriers[0] += 1
+    return BARRIER + f"_{os.getpid()}_{_barriers[0]}:1|c".encode()
+
+
 def group_by_gap(packets, gap=0.3):
-    """Splits [(t, data)] into bursts separated by at least `gap` seconds (one burst a tick)."""
+    """Splits [(t, data)] into bursts separated by at least `gap` seconds (one burst a tick).
+    Depends on arrival times: prefer group_by_tick."""
     groups = []
     last = None
     for t, d in packets:
@@ -687,13 +787,31 @@ class UdpCapture:
                 self._got.append((time.time(), data))
 
     def packets(self):
-        """[(arrival time, bytes)] so far."""
+        """[(arrival time, bytes)] so far (barrier markers left out)."""
         with self._lock:
-            return list(self._got)
+            return [(t, d) for t, d in self._got if not d.startswith(BARRIER)]
+
+    def barrier(self, timeout=10):
+        """Returns once every datagram sent to us before this call has been read: sends a marker
+        to ourselves and waits for it (one socket's queue is first in, first out)."""
+        marker = _next_barrier()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(marker, ("127.0.0.1", self.port))
+
+        def seen():
+            with self._lock:
+                return any(d == marker for _, d in self._got)
+        wait_for(seen, timeout, "our own marker datagram at the UDP capture")
+        return self.packets()
 
     def clear(self):
         with self._lock:
             self._got = []
+
+    def wait_ticks(self, n, timeout, prefix="tcpscope"):
+        """Waits until datagrams of n ticks arrived (group_by_tick); returns the groups."""
+        return wait_for(lambda: (lambda g: g if len(g) >= n else None)(
+            group_by_tick(self.packets(), prefix)), timeout, f"{n} ticks at the UDP capture")
 
     def wait_quiet(self, quiet=0.5, timeout=10):
         """Waits until nothing arrived for `quiet` seconds; returns the packets."""

@@ -7,9 +7,9 @@ sends, one that sends half a request and stops, garbage bytes, a request announc
 300 connections opened at once and held, then closed.
 
 Checks:
-* the ticks stay on their 1 s schedule throughout (JSON-lines tick times: every gap 1 s within
-  ±0.25 s, none missing), tcpscope_agent_ticks_skipped_total stays 0 and collections_total grows
-  by the elapsed seconds;
+* the ticks stay on their 1 s schedule throughout: tcpscope_agent_ticks_skipped_total stays 0,
+  the number of ticks is the elapsed seconds, and no gap between JSON-lines tick times is near
+  0 or 2 s (a doubled or missing tick; 0.5 to 1.5 s allowed, see below);
 * the idle and the half-request clients are cut by the server (read timeout 2 s; we allow 5 s);
 * garbage gets an error status or a closed connection, never a 200;
 * afterwards /metrics answers (within 10 s) with the right values; one keep-alive connection
@@ -70,8 +70,8 @@ def main():
         jsonl = os.path.join(h.tmp, "abuse.jsonl")
         agent = h.agent(binary, ["--netns", ns.name, "--prometheus", f"127.0.0.1:{port}",
                                  "--statsd", "none", "--interval", "1s", "--jsonl", jsonl])
-        h.wait_ticks(agent, jsonl, 2, 10)
-        ok = ah.wait_until(lambda: _get(port) == 200, 5, 0.1)
+        h.wait_ticks(agent, jsonl, 2, 15)
+        ok = ah.wait_until(lambda: _get(port) == 200, 15, 0.1)
         if not ok:
             agent.fail("/metrics does not answer before the abuse")
         time.sleep(0.5)
@@ -107,7 +107,7 @@ def main():
             except BlockingIOError:
                 pass
             flood.append(s)
-        time.sleep(4)
+        time.sleep(4)  # the abuse lasts about 4 ticks (not a wait for a condition)
         for s in flood:
             s.close()
         t_flood_closed = time.monotonic()
@@ -115,7 +115,8 @@ def main():
 
         # /metrics answers again.
         st = ah.wait_until(lambda: _get(port, timeout=3) == 200, 10, 0.2, "/metrics after")
-        c.check(st, f"/metrics does not answer within 10 s after the flood closed "
+        c.check(st, f"/metrics does not answer within {10 * ah.TIME_SCALE:g} s after the flood "
+                    f"closed "
                     f"({time.monotonic() - t_flood_closed:.1f} s)")
         for th in threads:
             th.join(timeout=15)
@@ -135,15 +136,19 @@ def main():
             s.close()
 
         # Ticks kept their schedule across the whole abuse.
-        h.wait_ticks(agent, jsonl, len(ah.read_ticks(jsonl)) + 1, 3)
+        h.wait_ticks(agent, jsonl, len(ah.read_ticks(jsonl)) + 1, 10)
         ticks = ah.read_ticks(jsonl)
         times = [ah.tick_time(t) for t in ticks]
         during = [i for i, t in enumerate(times) if t >= t_start - 1.0]
         gaps = [round(times[i] - times[i - 1], 3) for i in during if i > 0]
         nstest.log(f"  tick gaps: {gaps}")
         c.check(len(gaps) >= 6, f"too few ticks during the abuse: {gaps}")
-        bad = [g for g in gaps if not 0.75 <= g <= 1.25]
-        c.check(not bad, f"tick gaps during the abuse (want 1 s ±0.25): {gaps}")
+        # A tick's time is taken when it is emitted, after its collection: on a loaded machine
+        # (or under sanitizers) that varies by a good part of a second, while the schedule
+        # itself is exact (tcpscope_agent_ticks_skipped_total below, and the count). So the
+        # gaps only have to rule out a doubled tick (near 0) and a missing one (near 2 s).
+        bad = [g for g in gaps if not 0.5 <= g <= 1.5]
+        c.check(not bad, f"tick gaps during the abuse (want 1 s, 0.5 to 1.5 s allowed): {gaps}")
         elapsed = times[-1] - times[n0 - 1]
         c.eq(len(ticks) - n0, round(elapsed), f"ticks in {elapsed:.2f} s after the abuse began")
 
@@ -171,8 +176,10 @@ def main():
         conn.close()
         c.check(served is not None and 50 < served <= 100,
                 f"keep-alive: the connection was closed after {served} requests (at most 100)")
-        time.sleep(2.5)  # keep-alive timeouts of our own GETs
-        fds1 = fd_count(agent.pid)
+        # Our own GETs' connections close on the server's 2 s keep-alive timeout.
+        fds1 = ah.wait_until(lambda: (lambda n: n if n is not None and fds0 is not None
+                                      and n <= fds0 + 5 else None)(fd_count(agent.pid)), 15,
+                             0.2, "agent fds back") or fd_count(agent.pid)
         c.check(fds0 is not None and fds1 is not None and fds1 <= fds0 + 5,
                 f"agent file descriptors {fds0} before, {fds1} after the abuse")
         c.eq(agent.stop(), 0, "exit status after SIGTERM")

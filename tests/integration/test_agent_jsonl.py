@@ -151,7 +151,9 @@ def main():
                         "--interval", "2s"], check=False, timeout=30)
         took = time.monotonic() - t0
         c.eq(p.returncode, 0, "--once --interval 2s: exit status")
-        c.check(1.8 <= took < 6, f"--once --interval 2s took {took:.1f} s (one interval)")
+        # At least the interval (the baseline comes first); the upper bound only catches a hang
+        # and leaves room for a loaded machine or sanitizers.
+        c.check(1.8 <= took < 20, f"--once --interval 2s took {took:.1f} s (one interval)")
         c.eq(len(p.stdout.splitlines()), 1, "--once --interval 2s: lines")
 
         # --count N: N emitted ticks, then exit 0.
@@ -162,7 +164,7 @@ def main():
         c.eq(p.returncode, 0, "--count 3: exit status")
         ticks3 = ah.parse_ticks(p.stdout) if p.returncode == 0 else []
         c.eq([t.get("kind") for t in ticks3], ["full"] * 3, "--count 3 --interval 1s: ticks")
-        c.check(1.5 <= took < 6, f"--count 3 --interval 1s took {took:.1f} s")
+        c.check(1.5 <= took < 20, f"--count 3 --interval 1s took {took:.1f} s (ticks at 0, 1, 2 s)")
 
         # --counters: more counters by nstat glob (case-insensitive); gauges without _total.
         tick = one_tick(c, once(binary, ns, ["--counters", "tcpext*listen*", "--counters",
@@ -210,6 +212,21 @@ def main():
 
 
 def check_listener_ticks(c, binary, ns, h):
+    # The connects must land between ticks 1 and 2, the accept between 2 and 3. When this
+    # process was too slow for that (a loaded machine), the scenario runs again with a fresh
+    # driver and agent: what is checked is the agent, not how fast the test moved.
+    for attempt in range(1, 4):
+        ticks = listener_scenario(c, binary, ns, h, attempt)
+        if ticks is not None:
+            break
+        nstest.log(f"  attempt {attempt}: an action missed its window between two ticks; again")
+    else:
+        raise TestFailure("three attempts in a row missed the window between two ticks")
+    check_listener_ticks_values(c, ns, ticks)
+
+
+def listener_scenario(c, binary, ns, h, attempt):
+    """The first 6 ticks, or None when an action did not finish before the next tick."""
     cmd = ["ip", "netns", "exec", ns.name, "python3", "-c", DRIVER]
     drv = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     ns.procs.append(drv)  # stopped (stdin closed, then by pid) when the namespace goes
@@ -222,23 +239,41 @@ def check_listener_ticks(c, binary, ns, h):
 
     if drv.stdout.readline().strip() != "ready":
         raise TestFailure("driver did not start")
-    path = os.path.join(h.tmp, "ticks.jsonl")
+    path = os.path.join(h.tmp, f"ticks{attempt}.jsonl")
     agent = h.agent(binary, ["--netns", ns.name, "--statsd", "none", "--interval", "4s",
-                             "--listener-interval", "1s", "--jsonl", path], tag="peak")
+                             "--listener-interval", "1s", "--jsonl", path], tag=f"peak{attempt}")
+    try:
+        h.wait_ticks(agent, path, 1, 15)
+        say("connect 3")
+        if len(ah.read_ticks(path)) != 1:
+            return None
+        h.wait_ticks(agent, path, 2, 15)
+        say("accept")
+        if len(ah.read_ticks(path)) != 2:
+            return None
+        ticks = h.wait_ticks(agent, path, 6, 20)
+    finally:
+        rc = agent.stop()
+        ns.stop(drv)
+        ns.procs.remove(drv)
+    c.eq(rc, 0, "exit status after SIGTERM")
+    return ticks
+
+
+def check_listener_ticks_values(c, ns, ticks):
     L = "127.0.0.1:7601"
     N = ns.name
-    h.wait_ticks(agent, path, 1, 10)
-    say("connect 3")
-    h.wait_ticks(agent, path, 2, 3)
-    say("accept")
-    ticks = h.wait_ticks(agent, path, 6, 10)
-    c.eq(agent.stop(), 0, "exit status after SIGTERM")
     kinds = [t.get("kind") for t in ticks[:6]]
     c.eq(kinds, ["full", "listener", "listener", "listener", "full", "listener"],
          "tick kinds with --interval 4s --listener-interval 1s")
     times = [ah.tick_time(t) for t in ticks[:6]]
     gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
-    c.check(all(0.8 <= g <= 1.2 for g in gaps), f"ticks should be 1 s apart: gaps {gaps}")
+    # A tick's time is taken when it is emitted, after its collection, which a loaded machine
+    # or a sanitizer build delays by a varying part of a second; the schedule itself is exact
+    # (the kinds above, and no tick skipped). The gaps only rule out a doubled or missing tick.
+    c.check(all(0.5 <= g <= 1.5 for g in gaps), f"ticks should be 1 s apart: gaps {gaps}")
+    c.eq([ah.sample(t, "tcpscope_agent_ticks_skipped_total") for t in ticks[:6]], [0] * 6,
+         "tcpscope_agent_ticks_skipped_total per tick")
 
     def q(i, name):
         return ah.sample(ticks[i], name, netns=N, listener=L)

@@ -91,7 +91,7 @@ def main():
                     est = ah.prom_value(f, "tcpscope_sockets", netns=name, protocol="tcp",
                                         state="established") if f else None
                     return f if est == 4 else None
-                f = ah.wait_until(present, 5, 0.2, "new namespace in /metrics")
+                f = ah.wait_until(present, 15, 0.2, "new namespace in /metrics")
                 c.check(f is not None, f"incarnation {inc}: {name} did not appear in /metrics "
                                        f"with 4 established sockets")
                 if f:
@@ -100,34 +100,34 @@ def main():
                     check_namespaces(c, f, f"incarnation {inc}", must=["host", name])
                 t_seen = time.time()
                 # Traffic only after the agent has seen the namespace (its baseline is taken).
-                ah.wait_until(lambda: _tick_with(jsonl, name, after=t_seen), 3, 0.05)
+                ah.wait_for(lambda: _tick_with(jsonl, name, after=t_seen), 15,
+                            f"a JSON-lines tick with {name}")
                 ah.traffic(ns, conn_port=7702, n_conn=n_conn)
                 n = len(ah.read_ticks(jsonl))
-                h.wait_ticks(agent, jsonl, n + 2, 5)
+                h.wait_ticks(agent, jsonl, n + 2, 15)
                 incarnations.append((name, n_conn))
             # Deleted: its series go away, the agent goes on.
             gone = ah.wait_until(lambda: (lambda f: f if f and not any(
                 sl.get("netns") == name for fam in f.values() for _, sl, _ in fam["samples"])
-                else None)(scrape()), 5, 0.2, "namespace gone")
-            c.check(gone, f"incarnation {inc}: series of {name} still in /metrics 5 s after "
+                else None)(scrape()), 15, 0.2, "namespace gone")
+            c.check(gone, f"incarnation {inc}: series of {name} still in /metrics 15 s after "
                           f"the namespace was deleted")
             if gone:
                 check_namespaces(c, gone, f"after deleting incarnation {inc}", must=["host"],
                                  must_not=[name])
         col0 = host_collections(scrape())
-        time.sleep(2.2)
-        f = scrape()
+        _, f = ah.scrape_until(port, agent, lambda f: (host_collections(f) or 0) >= (col0 or 0) + 2,
+                               15, "two more host collections after the deletions")
         col1 = host_collections(f)
         c.check(col0 is not None and col1 is not None and col1 - col0 >= 2,
                 f"host collections after the deletions: {col0} -> {col1}")
         c.eq(ah.prom_value(f, "tcpscope_agent_ticks_skipped_total"), 0, "ticks skipped")
-        time.sleep(0.3)
-        c.eq(agent.stop(), 0, "exit status after SIGTERM")
+        c.eq(agent.stop(), 0, "exit status after SIGTERM")  # a tick under way finishes first
 
         # statsd deltas vs the JSON lines' cumulative values, tick by tick.
         ticks = ah.read_ticks(jsonl)
-        groups = ah.group_by_gap(cap.wait_quiet(0.3, 3))
-        if not c.check(len(groups) == len(ticks), f"{len(groups)} bursts of datagrams for "
+        groups = ah.group_by_tick(cap.barrier())
+        if not c.check(len(groups) == len(ticks), f"{len(groups)} ticks of datagrams for "
                                                   f"{len(ticks)} JSON-lines ticks"):
             c.finish()
         pname = "tcpscope_tcp_passive_opens_total"

@@ -22,7 +22,6 @@ Checks:
 """
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import agent_harness as ah  # noqa: E402
@@ -44,8 +43,11 @@ def run_once(c, binary, cap, ns, extra=()):
                     "--interval", "1s"] + list(extra), check=False, timeout=30)
     if p.returncode != 0:
         raise TestFailure(f"--once {' '.join(extra)}: exit {p.returncode}: {p.stderr.strip()}")
-    groups = ah.group_by_gap(cap.wait_quiet(0.3, 5))
-    c.eq(len(groups), 1, f"--once {' '.join(extra)}: bursts of datagrams (one collection)")
+    extra = list(extra)
+    prefix = extra[extra.index("--prefix") + 1] if "--prefix" in extra else "tcpscope"
+    # The run has exited: cap.barrier() returns once all it sent has been read.
+    groups = ah.group_by_tick(cap.barrier(), prefix)
+    c.eq(len(groups), 1, f"--once {' '.join(extra)}: ticks of datagrams (one collection)")
     return groups[-1] if groups else []
 
 
@@ -117,7 +119,7 @@ def main():
         p = nstest.run([binary, "--once", "--netns", path, "--statsd", f"127.0.0.1:{cap.port}",
                         "--interval", "1s"], check=False, timeout=30)
         c.eq(p.returncode, 0, f"--once --netns {path}: exit status ({p.stderr.strip()[-200:]})")
-        pv = {x[0]: x[1] for _, d in cap.wait_quiet(0.3, 5) for line in ah.datagram_lines(d)
+        pv = {x[0]: x[1] for _, d in cap.barrier() for line in ah.datagram_lines(d)
               for x in [ah.parse_statsd_line(line)] if x}
         name = f"tcpscope._var_run_netns_{N}.sockets.tcp.established"
         c.eq(pv.get(name), counts[("tcp", "established")], f"--netns {path}: {name}")
@@ -176,7 +178,7 @@ def main():
         p = nstest.run([binary, "--once", "--netns", N, "--statsd", f"127.0.0.1:{sd.port}",
                         "--statsd-tags", "--interval", "1s"], check=False, timeout=30)
         c.eq(p.returncode, 0, f"--once --statsd-tags to statsd: exit ({p.stderr.strip()})")
-        time.sleep(1.2)
+        sd.sync()  # all the run sent is received and flushed
         bad_lines = sum(f["counters"].get("statsd.bad_lines_seen", 0) for f in sd.flushes())
         c.eq(bad_lines, 0, "statsd server: bad lines in the tagged output")
         c.check(any(k.startswith("tcpscope.sockets;") for f in sd.flushes()
@@ -204,11 +206,12 @@ def main():
         cap.clear()
         agent = h.agent(binary, ["--netns", N, "--statsd", f"127.0.0.1:{cap.port}",
                                  "--statsd-tags", "--interval", "1s"], tag="tags-live")
-        ok = ah.wait_until(lambda: len(ah.group_by_gap(cap.packets())) >= 3, 8, 0.1)
+        ok = ah.wait_until(lambda: len(ah.group_by_tick(cap.packets())) >= 3, 20, 0.1,
+                           "3 ticks at the capture socket")
         c.eq(agent.stop(), 0, "exit status after SIGTERM")
         if not ok:
             agent.fail("fewer than 3 ticks reached the capture socket")
-        groups = ah.group_by_gap(cap.packets())
+        groups = ah.group_by_tick(cap.barrier())
         lines = [ah.parse_statsd_line(x) for _, d in groups[1] for x in ah.datagram_lines(d)]
         ctrs = {(p[0], tuple(sorted(p[3].items()))): p[1] for p in lines
                 if p and p[2] == "c" and p[3] is not None}
