@@ -180,7 +180,7 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const Endpoint& 
     }
   });
   srv.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                               std::exception_ptr) { res.status = 500; });
+                               const std::exception_ptr&) { res.status = 500; });
   // The library binds and listens in one call with its fixed backlog and SO_REUSEPORT (which
   // would let a second agent share the port silently). The socket-options hook sees the socket
   // before bind: keep only SO_REUSEADDR (a restart must not wait for TIME-WAIT) and remember the

@@ -1,9 +1,9 @@
 #include "agent/log.hpp"
 
-#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
 #include <string>
 
 #include "procfs/counter_sampler.hpp"

@@ -84,10 +84,12 @@ class [[nodiscard]] Expected {
  public:
   Expected() : v_(std::in_place_index<0>) {}
   Expected(Failure f) : v_(std::in_place_index<1>, std::move(f.error)) {}  // NOLINT
+  // Constrained so that it never takes an Expected or a Failure: it cannot hide the copy and
+  // move constructors.
   template <typename U = T>
   requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, Expected> &&
-           !std::is_same_v<std::remove_cvref_t<U>, Failure>) Expected(U&& v)
-      : v_(std::in_place_index<0>, std::forward<U>(v)) {}  // NOLINT
+           !std::is_same_v<std::remove_cvref_t<U>, Failure>) Expected(U&& v)  // NOLINT
+      : v_(std::in_place_index<0>, std::forward<U>(v)) {}                     // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }

@@ -2,12 +2,13 @@
 // it links the HTTP library and its dependencies, which the short-lived commands should not load.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <string>
 
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
 
-int main(int argc, char** argv) {
+static int run_main(int argc, char** argv) {
   using namespace tcpscope;
   // Before any thread exists (the HTTP library starts some): see block_agent_signals().
   agent::block_agent_signals();
@@ -55,4 +56,17 @@ int main(int argc, char** argv) {
     return 2;  // a bad flag or config file (missing or unreadable included): nothing started
   }
   return agent::run_agent(f, std::move(*config), agent::RunOptions{once, count});
+}
+
+// Exceptions stop here: CLI11 and the standard library may throw (std::bad_alloc, a
+// std::length_error); that is one line and exit 1, never an abort.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", "tcpscope-agent", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "%s: error: unexpected exception\n", "tcpscope-agent");
+  }
+  return 1;
 }

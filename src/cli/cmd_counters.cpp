@@ -5,7 +5,6 @@
 // History file: $TCPSCOPE_HISTORY, else $XDG_RUNTIME_DIR/tcpscope.history when that directory
 // is private to the caller, else /tmp/.tcpscope.u<uid> (nstat's /tmp/.nstat.u<uid> pattern).
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <optional>
 #include <string>
 

@@ -13,13 +13,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,7 +100,7 @@ class Doctor {
   Status first_read() {
     auto h = procfs::read_host_state(o_.proc_root);
     if (!h) return fail(std::move(h.error()));
-    host1_ = std::move(*h);
+    host1_ = *h;
     if (auto st = sampler_.sample(); !st) return st;
     model::Census listeners;
     model::DumpStats totals;
@@ -115,7 +115,7 @@ class Doctor {
     if (auto st = sampler_.sample(); !st) return fail(std::move(st.error()));
     auto h = procfs::read_host_state(o_.proc_root);
     if (!h) return fail(std::move(h.error()));
-    host2_ = std::move(*h);
+    host2_ = *h;
     census_ = model::Census{};
     doctor::PressureTally tally = doctor::pressure_tally(host2_.tunables);
     model::TeeVisitor tee(census_, tally);

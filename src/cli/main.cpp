@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -76,7 +77,7 @@ int exec_agent(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_main(int argc, char** argv) {
   using namespace tcpscope;
   CLI::App app{"tcpscope: the TCP stack of a Linux host, the way an on-call engineer needs it"};
   app.require_subcommand(1);
@@ -152,4 +153,17 @@ int main(int argc, char** argv) {
   if (name == "sysctl") return cli::run_sysctl(global, sysctl);
   if (name == "doctor") return cli::run_doctor(global, doctor);
   return 2;
+}
+
+// Exceptions stop here: CLI11 and the standard library may throw (std::bad_alloc, a
+// std::length_error); that is one line and exit 1, never an abort.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", "tcpscope", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "%s: error: unexpected exception\n", "tcpscope");
+  }
+  return 1;
 }

@@ -30,7 +30,7 @@ void check_time_wait(Builder& b) {
     b.counter(f, Counter::kTimeWaitOverflow);
     f.metrics.push_back({"time_wait", static_cast<double>(tw), ""});
     f.metrics.push_back({"tcp_max_tw_buckets", static_cast<double>(max_tw.value_or(0)), ""});
-    f.evidence.push_back("Top remote endpoints in TIME-WAIT:");
+    f.evidence.emplace_back("Top remote endpoints in TIME-WAIT:");
     add_endpoints(f, s.time_wait_by_remote, 0, 5, false);
     f.explanation =
         "Beyond the cap, a closing socket is destroyed at once instead of waiting 60 s: the\n"
@@ -51,7 +51,7 @@ void check_time_wait(Builder& b) {
                           pct(static_cast<double>(tw), static_cast<double>(*max_tw)), tw, *max_tw));
     f.metrics.push_back({"time_wait", static_cast<double>(tw), ""});
     f.metrics.push_back({"tcp_max_tw_buckets", static_cast<double>(*max_tw), ""});
-    f.evidence.push_back("Top remote endpoints in TIME-WAIT:");
+    f.evidence.emplace_back("Top remote endpoints in TIME-WAIT:");
     add_endpoints(f, s.time_wait_by_remote, 0, 5, false);
     f.explanation =
         "This host closes many short connections first; at the cap, closing sockets skip\n"

@@ -33,11 +33,11 @@ void check_accept_queue(Builder& b) {
     b.counter(f, Counter::kListenOverflows);
     b.counter(f, Counter::kListenDrops);
     for (const auto* c : culprits) {
-      f.evidence.push_back("  " + listener_line(*c));
+      f.evidence.emplace_back("  " + listener_line(*c));
       f.listeners.push_back(listener_evidence(*c, s.tunables));
     }
     if (culprits.empty()) {
-      f.evidence.push_back("  no listener is full now (the burst has passed)");
+      f.evidence.emplace_back("  no listener is full now (the burst has passed)");
     }
     f.explanation =
         "The application does not accept() connections as fast as they complete; beyond the\n"
@@ -69,7 +69,7 @@ void check_accept_queue(Builder& b) {
               fmt::format("Accept queue of {} is {:.0f}% full (no drops yet)",
                           listener_addr(hot.front()->info), hot.front()->info.fill_percent()));
     for (const auto* h : hot) {
-      f.evidence.push_back("  " + listener_line(*h));
+      f.evidence.emplace_back("  " + listener_line(*h));
       f.listeners.push_back(listener_evidence(*h, s.tunables));
     }
     f.metrics.push_back({"threshold", b.t_.accept_queue_fill, "%"});
@@ -112,7 +112,7 @@ void check_syn(Builder& b) {
       const auto& l = ls.info;
       if (l.syn_recv() > l.accept_queue_limit || l.accept_queue_full() ||
           ls.drops_in_window.value_or(0) > 0) {
-        f.evidence.push_back("  " + listener_line(ls));
+        f.evidence.emplace_back("  " + listener_line(ls));
         f.listeners.push_back(listener_evidence(ls, t));
       }
     }
@@ -156,7 +156,7 @@ void check_syn(Builder& b) {
                     t.tcp_max_syn_backlog ? fmt::format("{}", *t.tcp_max_syn_backlog) : "?"));
     for (const auto& ls : s.listeners) {
       if (ls.info.syn_recv() > ls.info.accept_queue_limit || ls.drops_in_window.value_or(0) > 0) {
-        f.evidence.push_back("  " + listener_line(ls));
+        f.evidence.emplace_back("  " + listener_line(ls));
         f.listeners.push_back(listener_evidence(ls, t));
       }
     }
@@ -198,7 +198,7 @@ void add_notes(Builder& b) {
                           fmt::format("net.ipv4.tcp_syncookies = 0 with busy listeners ({})",
                                       listener_addr(busy.front()->info)));
       for (const auto* l : busy) {
-        f.evidence.push_back("  " + listener_line(*l));
+        f.evidence.emplace_back("  " + listener_line(*l));
         f.listeners.push_back(listener_evidence(*l, t));
       }
       f.explanation =

@@ -3,9 +3,9 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 
 #include <cerrno>
+#include <ctime>
 #include <string>
 
 namespace tcpscope::netlink {

@@ -1,8 +1,7 @@
 #include "procfs/counter_sampler.hpp"
 
-#include <time.h>
-
 #include <cerrno>
+#include <ctime>
 
 #include "procfs/snmp.hpp"
 

@@ -30,7 +30,7 @@ class CounterFn {
   template <typename F>
   requires(!std::is_same_v<std::remove_cvref_t<F>, CounterFn> &&
            std::is_invocable_v<F&, std::string_view, uint64_t>)
-      CounterFn(F&& f)  // NOLINT(google-explicit-constructor): meant to bind lambdas implicitly
+      CounterFn(F&& f)  // NOLINT: implicit on purpose, to bind lambdas; never a CounterFn (above)
       : obj_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
         call_([](void* obj, std::string_view name, uint64_t value) {
           (*static_cast<std::remove_reference_t<F>*>(obj))(name, value);

@@ -115,6 +115,8 @@ char* write_ipv6(char* p, const uint8_t* a) {
   int i = run.base + run.len;
   if (run.base == 0 && (run.len == 6 || (run.len == 5 && words[5] == 0xffff))) {
     if (run.len == 5) {
+      // Output text, not a C string: no terminator wanted.
+      // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
       std::memcpy(p, ":ffff:", 6);
       p += 6;
     } else {

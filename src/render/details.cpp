@@ -303,7 +303,7 @@ inline void custom_item(Cursor& c, const InfoLine& x) {
         rec.state != static_cast<uint8_t>(model::TcpState::kListen))
       c.item(" sacked:", t.sacked);
   } else {
-    static_assert(I != I, "a custom -i item without code");
+    static_assert(f.text != model::TcpiText::kCustom, "a custom -i item without code");
   }
 }
 

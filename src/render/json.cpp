@@ -18,7 +18,6 @@ namespace tcpscope::render {
 namespace {
 
 using detail::put;
-using detail::put_int;
 using model::SocketRecord;
 
 constexpr uint8_t kAfInet = 2;
