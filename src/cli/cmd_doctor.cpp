@@ -288,11 +288,17 @@ int run_doctor(const GlobalOptions& global, const DoctorOptions& opts) {
   auto c = configure(opts);
   if (!c) return could_not_check(c.error());
   if (opts.list_thresholds) {
-    for (const auto& t : doctor::threshold_catalog()) {
-      std::printf("%-30s %-8g %s\n", std::string(t.name).c_str(), c->thresholds.*(t.field),
-                  doctor::threshold_meaning(t).c_str());
+    std::vector<std::string> meanings;
+    std::vector<render::ThresholdRow> rows;
+    for (const auto& t : doctor::threshold_catalog())
+      meanings.push_back(doctor::threshold_meaning(t));
+    for (size_t i = 0; i < meanings.size(); ++i) {
+      const auto& t = doctor::threshold_catalog()[i];
+      rows.push_back({t.name, c->thresholds.*(t.field), meanings[i]});
     }
-    return std::fflush(stdout) == 0 ? 0 : kUnknown;
+    fmt::memory_buffer out;
+    render::threshold_list(out, rows);
+    return write_stdout(out) == 0 ? 0 : kUnknown;
   }
   if (global.netns == "all") return run_all(opts, *c);
   if (!global.netns.empty()) {

@@ -228,4 +228,11 @@ void doctor_json(fmt::memory_buffer& b, const Report& r, const DoctorFormatOptio
   b.push_back('\n');
 }
 
+void threshold_list(fmt::memory_buffer& out, std::span<const ThresholdRow> rows) {
+  for (const ThresholdRow& r : rows) {
+    fmt::format_to(fmt::appender(out), "{:<30} {:<8} {}\n", r.name, fmt::format("{:g}", r.value),
+                   r.meaning);
+  }
+}
+
 }  // namespace tcpscope::render

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <span>
 #include <string_view>
 
 #include "model/doctor_report.hpp"
@@ -21,5 +22,13 @@ void doctor_text(fmt::memory_buffer& out, const model::doctor::Report& r,
                  const DoctorFormatOptions& o);
 void doctor_json(fmt::memory_buffer& out, const model::doctor::Report& r,
                  const DoctorFormatOptions& o);
+
+// One line of --list-thresholds: name, value in force, what it tunes.
+struct ThresholdRow {
+  std::string_view name;
+  double value;
+  std::string_view meaning;
+};
+void threshold_list(fmt::memory_buffer& out, std::span<const ThresholdRow> rows);
 
 }  // namespace tcpscope::render
