@@ -1,6 +1,7 @@
 #include "base/duration.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -24,6 +25,22 @@ std::optional<int64_t> parse_duration(std::string_view text) {
   const double ns = v * scale;
   if (ns < 1e6 || ns > 86400e9) return std::nullopt;
   return static_cast<int64_t>(ns);
+}
+
+std::optional<int64_t> parse_count(std::string_view text) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  if (text.empty() || text[0] < '0' || text[0] > '9') return std::nullopt;
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || p != end || v < 1 || v > kMaxCount) return std::nullopt;
+  return v;
+}
+
+Result<int64_t> count_flag(std::string_view text) {
+  if (auto n = parse_count(text)) return *n;
+  return fail(
+      Error::usage("--count must be a whole number from 1 to 1000000000 (without "
+                   "--count it runs until interrupted)"));
 }
 
 }  // namespace tcpscope
