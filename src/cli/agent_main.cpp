@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cstdio>
 #include <exception>
-#include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,12 +16,13 @@
 
 namespace {
 
-std::expected<int64_t, std::errc> whole_number(std::string_view text) {
+// A whole number, or nullopt with `ec` saying why (result_out_of_range: too many digits).
+std::optional<int64_t> whole_number(std::string_view text, std::errc& ec) {
   int64_t v = 0;
   const char* end = text.data() + text.size();
-  auto [p, ec] = std::from_chars(text.data(), end, v);
-  if (ec != std::errc()) return std::unexpected(ec);
-  if (p != end) return std::unexpected(std::errc::invalid_argument);
+  auto [p, e] = std::from_chars(text.data(), end, v);
+  ec = e != std::errc() ? e : p != end ? std::errc::invalid_argument : std::errc();
+  if (ec != std::errc()) return std::nullopt;
   return v;
 }
 
@@ -88,9 +88,10 @@ static int run_main(int argc, char** argv) {
   for (auto [name, text, out] : {std::tuple{"--max-listeners", &max_listeners, &f.max_listeners},
                                  std::tuple{"--statsd-mtu", &statsd_mtu, &f.statsd_mtu}}) {
     if (!*text) continue;
-    auto v = whole_number(**text);
+    std::errc ec{};
+    auto v = whole_number(**text, ec);
     if (!v) {
-      const bool range = v.error() == std::errc::result_out_of_range;
+      const bool range = ec == std::errc::result_out_of_range;
       return usage_error({fmt::format("{}: {} is {}", name, render::excerpt(**text),
                                       range ? "out of range" : "not a whole number"),
                           ""});
