@@ -27,6 +27,20 @@ std::optional<int64_t> parse_duration(std::string_view text) {
   return static_cast<int64_t>(ns);
 }
 
+Result<int64_t> duration_flag(std::string_view name, std::string_view text, int64_t min_ns) {
+  if (auto d = parse_duration(text); d && *d >= min_ns) return *d;
+  std::string shown;
+  for (const char c : text.substr(0, 40)) {
+    const auto u = static_cast<unsigned char>(c);
+    shown += (u < 0x20 || u == 0x7f) ? '?' : c;
+  }
+  if (text.size() > 40) shown += "...";
+  const std::string min = min_ns >= 1'000'000'000 ? std::to_string(min_ns / 1'000'000'000) + "s"
+                                                  : std::to_string(min_ns / 1'000'000) + "ms";
+  return fail(Error::usage(std::string(name) + ": \"" + shown + "\" is not a duration from " + min +
+                           " to 24h (e.g. 1s, 500ms, 2m)"));
+}
+
 std::optional<int64_t> parse_count(std::string_view text) {
   int64_t v = 0;
   const char* end = text.data() + text.size();

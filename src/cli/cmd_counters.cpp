@@ -276,11 +276,8 @@ int run_counters(const GlobalOptions& /*global*/, const CountersOptions& opts) {
     count = *n;
   }
   if (opts.interval.empty()) return run_once(opts, patterns);
-  auto ns = parse_duration(opts.interval);
-  if (!ns) {
-    return report(Error::usage("--interval: \"" + opts.interval +
-                               "\" is not a duration between 1ms and 24h (e.g. 1s, 500ms, 2m)"));
-  }
+  auto ns = duration_flag("--interval", opts.interval);
+  if (!ns) return report(ns.error());
   if (opts.no_output || opts.reset) {
     return report(Error::usage("--interval does not use the history file: drop -n and -r"));
   }

@@ -179,11 +179,8 @@ Result<Config> configure(const DoctorOptions& o) {
   for (const auto& a : o.thresholds) {
     if (auto st = doctor::set_threshold(c.thresholds, a); !st) return fail(std::move(st.error()));
   }
-  auto w = parse_duration(o.window);
-  if (!w) {
-    return fail(Error::usage("--window \"" + o.window +
-                             "\" is not a duration between 1ms and 24h (e.g. 2s, 500ms)"));
-  }
+  auto w = duration_flag("--window", o.window);
+  if (!w) return fail(std::move(w.error()));
   c.window_ns = *w;
   if (o.count) {
     auto n = count_flag(*o.count);
@@ -191,11 +188,8 @@ Result<Config> configure(const DoctorOptions& o) {
     c.count = *n;
   }
   if (!o.interval.empty()) {
-    auto i = parse_duration(o.interval);
-    if (!i) {
-      return fail(Error::usage("--interval \"" + o.interval +
-                               "\" is not a duration between 1ms and 24h (e.g. 10s, 1m)"));
-    }
+    auto i = duration_flag("--interval", o.interval);
+    if (!i) return fail(std::move(i.error()));
     c.interval_ns = *i;
   } else if (o.count) {
     return fail(Error::usage("--count needs --interval"));

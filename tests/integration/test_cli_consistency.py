@@ -9,7 +9,8 @@ may show ("At Most", "Could not convert", "not expected", "required but received
 is longer than 300 characters (a 300-digit number is cut).
 
 * --count: 0 and -1 refused by counters (2), doctor (3) and the agent (2); --count without
-  --interval refused; --interval 0 refused by all three.
+  --interval refused; --interval 0 refused by all three, with one wording (a 300-digit value
+  cut, the agent's 100 ms minimum named).
 * --netns "": refused by sockets (2), doctor (3), the agent (2); --netns /etc/passwd: "not a
   network namespace" (1; doctor 3).
 * --version of tcpscope and tcpscope-agent: the project() version of CMakeLists.txt, exit 0.
@@ -100,6 +101,8 @@ def table_cases(c, tcpscope, agent):
         ([agent, "--count", "-1"] + no_out, 2, None, "--count"),
         ([agent, "--interval", "0"] + no_out, 2, None, "--interval"),
         ([tcpscope, "counters", "--interval", "1s", "--count", big], 2, None, "--count"),
+        ([tcpscope, "doctor", "--interval", big], 3, None, "not a duration from 1ms to 24h"),
+        ([agent, "--interval", "50ms"] + no_out, 2, None, "not a duration from 100ms to 24h"),
         # --netns: an empty value; a file that is not a network namespace.
         ([tcpscope, "--netns", "", "sockets"], 2, None, "empty"),
         ([tcpscope, "sockets", "--netns="], 2, None, "--netns"),

@@ -28,6 +28,17 @@ TEST(CountFlag, PositiveWholeNumbersOnly) {
             "interrupted)");
 }
 
+TEST(DurationFlag, OneMessageWithTheMinimum) {
+  EXPECT_EQ(duration_flag("--interval", "1s"), 1'000'000'000);
+  EXPECT_EQ(duration_flag("--interval", "0").error().what(),
+            "--interval: \"0\" is not a duration from 1ms to 24h (e.g. 1s, 500ms, 2m)");
+  EXPECT_EQ(duration_flag("interval", "50ms", 100'000'000).error().what(),
+            "interval: \"50ms\" is not a duration from 100ms to 24h (e.g. 1s, 500ms, 2m)");
+  const auto e = duration_flag("--window", std::string(300, '9'));
+  ASSERT_FALSE(e);
+  EXPECT_LT(e.error().what().size(), 120u);
+}
+
 TEST(CliMessages, ExcerptEscapesAndBounds) {
   EXPECT_EQ(excerpt("abc"), "\"abc\"");
   EXPECT_EQ(excerpt(std::string("a\x01\"b", 4)), "\"a\\x01\\\"b\"");
