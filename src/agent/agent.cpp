@@ -12,9 +12,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -169,6 +171,10 @@ class Agent {
       if (!tick) continue;
       const bool ok =
           run_tick(tick->full ? TickKind::kFull : TickKind::kListener, schedule.skipped_total());
+      if (fatal_) {
+        std::fprintf(stderr, "tcpscope: error: %s\n", fatal_->what().c_str());
+        return 1;
+      }
       if (!ok) status = opts_.count > 0 ? 1 : status;
       if (opts_.count > 0 && ++emitted_ >= opts_.count) stop = true;
       if (opts_.once && tick->full && ++full_ticks_ >= 2) {
@@ -220,6 +226,7 @@ class Agent {
       statsd_errors_total_ += statsd_->errors() + statsd_->lines_too_long();
       statsd_sent_total_ += statsd_->packets_sent();
       statsd_dropped_total_ += statsd_->packets_dropped();
+      statsd_resolve_total_ += statsd_->resolve_failures();
     }
     statsd_.reset();
     if (!cfg_.statsd) return;
@@ -313,7 +320,12 @@ class Agent {
       return ok;
     }
     if (statsd_) statsd_->emit(set_);
-    if (jsonl_) jsonl_->emit(set_, tick_kind_name(kind), unix_ms_now());
+    if (jsonl_) {
+      if (auto st = jsonl_->emit(set_, tick_kind_name(kind), unix_ms_now()); !st) {
+        fatal_ = std::move(st.error());
+        return false;
+      }
+    }
     if (http_) {
       prom_.clear();
       render::append_prometheus(prom_, set_);
@@ -337,6 +349,8 @@ class Agent {
     }
     const uint64_t statsd_errors = statsd_ ? statsd_->errors() + statsd_->lines_too_long() : 0;
     set_.add(ids_[Metric::kErrors], {{"kind", "statsd"}}, u(statsd_errors_total_ + statsd_errors));
+    set_.add(ids_[Metric::kErrors], {{"kind", "statsd_resolve"}},
+             u(statsd_resolve_total_ + (statsd_ ? statsd_->resolve_failures() : 0)));
     set_.add(ids_[Metric::kErrors], {{"kind", "http"}}, u(http_errors));
     set_.add(ids_[Metric::kErrors], {{"kind", "jsonl"}},
              u(jsonl_errors_ + (jsonl_ ? jsonl_->errors() : 0)));
@@ -386,6 +400,8 @@ class Agent {
   uint64_t statsd_errors_total_ = 0;
   uint64_t statsd_sent_total_ = 0;
   uint64_t statsd_dropped_total_ = 0;
+  uint64_t statsd_resolve_total_ = 0;
+  std::optional<Error> fatal_;  // an output that can never work again: the loop ends
   RateLimited netns_log_;
   RateLimited collect_log_;
 };

@@ -23,11 +23,8 @@ std::string where(std::string_view origin, const toml::node& n) {
 }
 
 Status set_interval(std::string_view key, std::string_view text, int64_t& out) {
-  auto d = parse_duration(text);
-  if (!d || *d < 100'000'000) {
-    return fail(Error::usage(std::string(key) + " \"" + std::string(text) +
-                             "\" is not a duration between 100ms and 24h (e.g. 10s, 1m)"));
-  }
+  auto d = duration_flag(key, text, 100'000'000);
+  if (!d) return fail(std::move(d.error()));
   out = *d;
   return {};
 }

@@ -4,9 +4,11 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -195,7 +197,20 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const Endpoint& 
   const int port = at.port;
   if (!srv.bind_to_port(at.host, port)) {
     const int e = errno;
-    return fail(Error::from_errno("prometheus: cannot listen on " + format_endpoint(at), e));
+    const std::string where = "prometheus: cannot listen on " + format_endpoint(at);
+    // Name what the bind needs, not only the errno's text.
+    std::string why;
+    if (e == EACCES && port < 1024) why = " (a port below 1024 needs root or CAP_NET_BIND_SERVICE)";
+    if (e == EADDRINUSE) why = " (another socket has the port; ss -tlnp shows which)";
+    if (e == EADDRNOTAVAIL) why = " (no interface has this address)";
+    if (e == 0) {
+      return fail(Error(ErrorKind::kRuntime, where + ": the address does not resolve"));
+    }
+    if (!why.empty()) {
+      return fail(Error(e == EACCES ? ErrorKind::kPermission : ErrorKind::kRuntime,
+                        where + ": " + std::strerror(e) + why));
+    }
+    return fail(Error::from_errno(where, e));
   }
   const int sock = p->sock;
   if (sock < 0 || ::listen(sock, listen_backlog()) < 0) {

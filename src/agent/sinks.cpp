@@ -5,10 +5,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 namespace tcpscope::agent {
+
+namespace {
+
+constexpr int64_t kResolveBackoffFirstNs = 1'000'000'000;
+constexpr int64_t kResolveBackoffMaxNs = 60'000'000'000;
+
+int64_t now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
 
 StatsdSink::StatsdSink(Endpoint to, uint32_t mtu, render::StatsdStyle style)
     : to_(std::move(to)), mtu_(mtu), style_(std::move(style)) {}
@@ -24,9 +39,16 @@ Status StatsdSink::connect_socket() {
   const std::string port = std::to_string(to_.port);
   const int rc = ::getaddrinfo(to_.host.c_str(), port.c_str(), &hints, &res);
   if (rc != 0) {
-    return fail(Error(ErrorKind::kRuntime,
-                      "statsd: resolve " + format_endpoint(to_) + ": " + ::gai_strerror(rc)));
+    ++resolve_failures_;
+    resolve_backoff_ns_ = resolve_backoff_ns_ == 0
+                              ? kResolveBackoffFirstNs
+                              : std::min(resolve_backoff_ns_ * 2, kResolveBackoffMaxNs);
+    next_resolve_ns_ = now_ns() + resolve_backoff_ns_;
+    return fail(Error(ErrorKind::kRuntime, "statsd: cannot resolve " + format_endpoint(to_) +
+                                               " (DNS: " + ::gai_strerror(rc) +
+                                               "); retrying, datagrams are dropped meanwhile"));
   }
+  resolve_backoff_ns_ = 0;
   Status st = fail(Error(ErrorKind::kRuntime, "statsd: no address for " + format_endpoint(to_)));
   for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
     const int fd = ::socket(a->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -50,6 +72,10 @@ Status StatsdSink::connect_socket() {
 
 bool StatsdSink::send_udp(std::string_view datagram) {
   if (!fd_) {
+    // One lookup per emit() at most, and none during the backoff: a DNS timeout must not
+    // stall every datagram of a tick.
+    if (resolved_this_emit_ || now_ns() < next_resolve_ns_) return false;
+    resolved_this_emit_ = true;
     if (auto st = connect_socket(); !st) {
       ++errors_;
       log_.log(LogLevel::kWarn, st.error().what());
@@ -88,6 +114,7 @@ void StatsdSink::add_line(std::string_view line) {
 
 void StatsdSink::emit(const model::MetricSet& set, bool send) {
   ++generation_;
+  resolved_this_emit_ = false;
   for (const auto& s : set.samples()) {
     const auto& f = set.families()[s.family];
     if (!send && f.type == model::MetricType::kGauge) continue;
@@ -130,7 +157,7 @@ Result<JsonlSink> JsonlSink::open(const std::string& path) {
   return JsonlSink(path, UniqueFd::adopt(fd));
 }
 
-void JsonlSink::emit(const model::MetricSet& set, std::string_view kind, int64_t unix_ms) {
+Status JsonlSink::emit(const model::MetricSet& set, std::string_view kind, int64_t unix_ms) {
   buf_.clear();
   render::append_metrics_jsonl(buf_, set, kind, unix_ms);
   const int fd = fd_ ? fd_.get() : STDOUT_FILENO;
@@ -140,13 +167,22 @@ void JsonlSink::emit(const model::MetricSet& set, std::string_view kind, int64_t
     const ssize_t n = ::write(fd, p, left);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
+      const int e = n < 0 ? errno : EIO;
       ++errors_;
-      log_->log(LogLevel::kWarn, "jsonl: write " + path_ + ": " + std::strerror(errno));
-      return;
+      const std::string where = "jsonl: write " + (path_ == "-" ? "to standard output" : path_);
+      if (e == EPIPE || e == EBADF || e == EINVAL) {
+        return fail(
+            Error(ErrorKind::kRuntime,
+                  where + ": " + std::strerror(e) +
+                      (e == EPIPE ? " (the reader has gone; no further line can be read)" : "")));
+      }
+      log_->log(LogLevel::kWarn, where + ": " + std::strerror(e));
+      return {};
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
+  return {};
 }
 
 }  // namespace tcpscope::agent

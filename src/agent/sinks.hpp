@@ -25,7 +25,10 @@ class StatsdSink {
   // Sends one datagram; false when it was dropped (counted by the sink).
   using Writer = std::function<bool(std::string_view datagram)>;
 
-  // Sends over UDP to `to` (resolved now and again after a failure; sends are non-blocking).
+  // Sends over UDP to `to`. The name is resolved at the first send; a name that does not resolve
+  // (DNS down, not yet in /etc/hosts) is tried again with a backoff (1 s, doubling, at most
+  // 60 s), never more than once per emit(), and each failed lookup is counted; the datagrams
+  // meanwhile are dropped. Sends are non-blocking.
   StatsdSink(Endpoint to, uint32_t mtu, render::StatsdStyle style);
   // Sends through `writer` (tests).
   StatsdSink(Writer writer, uint32_t mtu, render::StatsdStyle style);
@@ -37,6 +40,8 @@ class StatsdSink {
   uint64_t packets_dropped() const { return dropped_; }
   uint64_t errors() const { return errors_; }
   uint64_t lines_too_long() const { return too_long_; }
+  // Lookups of the statsd host that failed (also in errors()).
+  uint64_t resolve_failures() const { return resolve_failures_; }
 
  private:
   void add_line(std::string_view line);
@@ -68,15 +73,22 @@ class StatsdSink {
   uint64_t dropped_ = 0;
   uint64_t errors_ = 0;
   uint64_t too_long_ = 0;
+  uint64_t resolve_failures_ = 0;
+  int64_t next_resolve_ns_ = 0;  // monotonic; no lookup before it
+  int64_t resolve_backoff_ns_ = 0;
+  bool resolved_this_emit_ = false;
   RateLimited log_;
 };
 
 // One JSON object per tick, appended to a file (reopened on reload, for log rotation) or
-// written to stdout ("-").
+// written to stdout ("-"). Every write is checked: a failure that may pass (a full disk) is
+// logged and counted; one that never will (EPIPE: the reader of the pipe is gone, EBADF) is
+// returned, and the agent stops.
 class JsonlSink {
  public:
   static Result<JsonlSink> open(const std::string& path);
-  void emit(const model::MetricSet& set, std::string_view kind, int64_t unix_ms);
+  // An error only when the output can never work again.
+  Status emit(const model::MetricSet& set, std::string_view kind, int64_t unix_ms);
   uint64_t errors() const { return errors_; }
   const std::string& path() const { return path_; }
 

@@ -1,7 +1,11 @@
 #include "base/netns.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/vfs.h>
 
 #include <cerrno>
 
@@ -27,6 +31,17 @@ Status enter_netns(std::string_view name_or_path) {
     return fail(Error::from_errno("open network namespace " + path, e));
   }
   UniqueFd owner = UniqueFd::adopt(fd);
+  // setns() says only EINVAL for a file that is not one; name the mistake instead.
+  struct statfs fs {};
+  if (::fstatfs(fd, &fs) == 0 && fs.f_type != NSFS_MAGIC) {
+    return fail(Error(ErrorKind::kRuntime, path +
+                                               " is not a network namespace (expected a file under "
+                                               "/var/run/netns or /proc/PID/ns/net)"));
+  }
+  // NS_GET_NSTYPE: Linux 4.11; older kernels answer ENOTTY and setns() decides.
+  if (const int type = ::ioctl(fd, NS_GET_NSTYPE); type >= 0 && type != CLONE_NEWNET) {
+    return fail(Error(ErrorKind::kRuntime, path + " is a namespace, but not a network namespace"));
+  }
   if (::setns(fd, CLONE_NEWNET) < 0) {
     return fail(Error::from_errno("enter network namespace " + path, errno));
   }

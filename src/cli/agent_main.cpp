@@ -1,12 +1,39 @@
 // tcpscope-agent: the daemon (`tcpscope agent` runs this program). A separate executable because
 // it links the HTTP library and its dependencies, which the short-lived commands should not load.
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
 
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
+#include "base/duration.hpp"
+#include "render/cli_messages.hpp"
+
+namespace {
+
+// A whole number, or nullopt with `ec` saying why (result_out_of_range: too many digits).
+std::optional<int64_t> whole_number(std::string_view text, std::errc& ec) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [p, e] = std::from_chars(text.data(), end, v);
+  ec = e != std::errc() ? e : p != end ? std::errc::invalid_argument : std::errc();
+  if (ec != std::errc()) return std::nullopt;
+  return v;
+}
+
+int usage_error(const tcpscope::render::CliMessage& m) {
+  fmt::memory_buffer out;
+  tcpscope::render::append_cli_message(out, "tcpscope", m);
+  std::fwrite(out.data(), 1, out.size(), stderr);
+  return 2;
+}
+
+}  // namespace
 
 static int run_main(int argc, char** argv) {
   using namespace tcpscope;
@@ -17,7 +44,7 @@ static int run_main(int argc, char** argv) {
   app.name("tcpscope agent");
   agent::AgentFlags f;
   bool once = false;
-  int64_t count = 0;
+  std::optional<std::string> count;
   app.add_option("--config", f.config_file, "TOML configuration file (SIGHUP rereads it)");
   app.add_option("--interval", f.interval, "full collection every DURATION (default 10s)");
   app.add_option("--listener-interval", f.listener_interval,
@@ -26,11 +53,13 @@ static int run_main(int argc, char** argv) {
                  "namespace to follow: all, host, a name under /var/run/netns or a path "
                  "(repeatable; default: the agent's own)")
       ->allow_extra_args(false);
-  app.add_option("--max-listeners", f.max_listeners, "listeners exported per namespace (100)");
+  std::optional<std::string> max_listeners;
+  std::optional<std::string> statsd_mtu;
+  app.add_option("--max-listeners", max_listeners, "listeners exported per namespace (100)");
   app.add_option("--counters", f.counters, "nstat glob of further counters (repeatable)")
       ->allow_extra_args(false);
   app.add_option("--statsd", f.statsd, "HOST:PORT (default 127.0.0.1:8125), or none");
-  app.add_option("--statsd-mtu", f.statsd_mtu, "largest datagram in bytes (1432)");
+  app.add_option("--statsd-mtu", statsd_mtu, "largest datagram in bytes (1432)");
   app.add_option("--prefix", f.prefix, "first element of every statsd name (tcpscope)");
   app.add_flag("--statsd-tags", f.statsd_tags, "DogStatsD tags instead of Graphite paths");
   app.add_option("--prometheus", f.prometheus, "serve /metrics on [ADDR:]PORT (127.0.0.1)");
@@ -39,23 +68,48 @@ static int run_main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("--log-level", f.log_level, "debug, info, warn or error (info)");
   app.add_flag("--once", once, "one interval: collect, emit once, exit");
-  app.add_option("--count", count, "stop after N ticks (benchmarks, tests)")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--count", count, "stop after N ticks, N >= 1 (benchmarks, tests)");
+  app.set_version_flag("--version", TCPSCOPE_VERSION, "print the version and exit");
   app.footer("Metrics, config file and privileges: docs/agent.md.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion&) {
+    fmt::memory_buffer out;
+    render::append_version(out, "tcpscope-agent", TCPSCOPE_VERSION);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "tcpscope: error: %s (see tcpscope agent --help)\n", e.what());
-    return 2;
+    return usage_error(render::parse_error("agent", e.what()));
+  }
+  // Whole numbers are read here, not by the parser, which saturates a 300-digit number to
+  // INT64_MAX and would report a value nobody typed; the ranges are load_config()'s.
+  for (auto [name, text, out] : {std::tuple{"--max-listeners", &max_listeners, &f.max_listeners},
+                                 std::tuple{"--statsd-mtu", &statsd_mtu, &f.statsd_mtu}}) {
+    if (!*text) continue;
+    std::errc ec{};
+    auto v = whole_number(**text, ec);
+    if (!v) {
+      const bool range = ec == std::errc::result_out_of_range;
+      return usage_error({fmt::format("{}: {} is {}", name, render::excerpt(**text),
+                                      range ? "out of range" : "not a whole number"),
+                          ""});
+    }
+    *out = *v;
+  }
+  int64_t ticks = 0;
+  if (count) {
+    auto n = count_flag(*count);
+    if (!n) return usage_error({n.error().what(), ""});
+    ticks = *n;
   }
   auto config = agent::load_config(f);
   if (!config) {
-    std::fprintf(stderr, "tcpscope: error: %s\n", config.error().what().c_str());
+    usage_error({config.error().what(), ""});
     return 2;  // a bad flag or config file (missing or unreadable included): nothing started
   }
-  return agent::run_agent(f, std::move(*config), agent::RunOptions{once, count});
+  return agent::run_agent(f, std::move(*config), agent::RunOptions{once, ticks});
 }
 
 // Exceptions stop here: CLI11 and the standard library may throw (std::bad_alloc, a

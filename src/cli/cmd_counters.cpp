@@ -156,13 +156,13 @@ std::string tick_header(double seconds) {
 }
 
 int run_interval(const CountersOptions& opts, const model::CounterPatterns& patterns,
-                 int64_t interval_ns) {
+                 int64_t interval_ns, int64_t count) {
   procfs::CounterSampler sampler(opts.proc_root);
   if (auto st = sampler.sample(); !st) return report(st.error());
   int64_t deadline = procfs::monotonic_ns() + interval_ns;
   std::vector<nstat::Row> rows;
   fmt::memory_buffer out;
-  for (int64_t tick = 0; opts.count == 0 || tick < opts.count; ++tick) {
+  for (int64_t tick = 0; count == 0 || tick < count; ++tick) {
     const timespec ts{static_cast<time_t>(deadline / 1'000'000'000),
                       static_cast<long>(deadline % 1'000'000'000)};
     while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
@@ -255,8 +255,7 @@ void add_counters_command(CLI::App& app, CountersOptions& opts) {
   sub->add_flag("-p,--pretty", opts.pretty, "indented JSON (with --json)");
   sub->add_option("--interval", opts.interval,
                   "print per-second rates every DURATION (1s, 500ms, 2m) until interrupted");
-  sub->add_option("--count", opts.count, "with --interval: stop after N intervals")
-      ->check(CLI::PositiveNumber);
+  sub->add_option("--count", opts.count, "with --interval: stop after N intervals (N >= 1)");
   sub->add_option("--explain", opts.explain,
                   "what a counter means, what increments it, related settings "
                   "(ListenOverflows or TcpExtListenOverflows)");
@@ -269,19 +268,20 @@ void add_counters_command(CLI::App& app, CountersOptions& opts) {
 int run_counters(const GlobalOptions& /*global*/, const CountersOptions& opts) {
   if (!opts.explain.empty()) return run_explain(opts);
   const model::CounterPatterns patterns(opts.patterns);
-  if (opts.count != 0 && opts.interval.empty()) {
-    return report(Error::usage("--count needs --interval"));
+  int64_t count = 0;  // until interrupted
+  if (opts.count) {
+    auto n = count_flag(*opts.count);
+    if (!n) return report(n.error());
+    if (opts.interval.empty()) return report(Error::usage("--count needs --interval"));
+    count = *n;
   }
   if (opts.interval.empty()) return run_once(opts, patterns);
-  auto ns = parse_duration(opts.interval);
-  if (!ns) {
-    return report(Error::usage("--interval: \"" + opts.interval +
-                               "\" is not a duration between 1ms and 24h (e.g. 1s, 500ms, 2m)"));
-  }
+  auto ns = duration_flag("--interval", opts.interval);
+  if (!ns) return report(ns.error());
   if (opts.no_output || opts.reset) {
     return report(Error::usage("--interval does not use the history file: drop -n and -r"));
   }
-  return run_interval(opts, patterns, *ns);
+  return run_interval(opts, patterns, *ns, count);
 }
 
 }  // namespace tcpscope::cli

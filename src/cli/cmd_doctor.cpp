@@ -62,6 +62,7 @@ struct Config {
   doctor::Thresholds thresholds;
   int64_t window_ns = 0;
   int64_t interval_ns = 0;  // 0: one report
+  int64_t count = 0;        // reports in watch mode; 0: until interrupted
   bool color = false;
 };
 
@@ -86,7 +87,7 @@ class Doctor {
       auto r = second_read();
       if (!r) return could_not_check(r.error());
       status = *r;
-      if (c_.interval_ns == 0 || (o_.count > 0 && n >= o_.count)) break;
+      if (c_.interval_ns == 0 || (c_.count > 0 && n >= c_.count)) break;
       // Watch mode: this read is the next window's baseline.
       baseline_ = census_.listeners();
       host1_ = host2_;
@@ -140,7 +141,9 @@ class Doctor {
     const doctor::Report report = doctor::diagnose(s, c_.thresholds);
     fmt::memory_buffer out;
     const render::DoctorFormatOptions fo{c_.color, netns_, o_.since_boot};
-    if (o_.json) {
+    if (o_.json && c_.interval_ns != 0) {
+      render::doctor_json_line(out, report, fo);  // watch mode: JSON Lines, as counters
+    } else if (o_.json) {
       render::doctor_json(out, report, fo);
     } else {
       render::doctor_text(out, report, fo);
@@ -176,23 +179,21 @@ Result<Config> configure(const DoctorOptions& o) {
   for (const auto& a : o.thresholds) {
     if (auto st = doctor::set_threshold(c.thresholds, a); !st) return fail(std::move(st.error()));
   }
-  auto w = parse_duration(o.window);
-  if (!w) {
-    return fail(Error::usage("--window \"" + o.window +
-                             "\" is not a duration between 1ms and 24h (e.g. 2s, 500ms)"));
-  }
+  auto w = duration_flag("--window", o.window);
+  if (!w) return fail(std::move(w.error()));
   c.window_ns = *w;
+  if (o.count) {
+    auto n = count_flag(*o.count);
+    if (!n) return fail(std::move(n.error()));
+    c.count = *n;
+  }
   if (!o.interval.empty()) {
-    auto i = parse_duration(o.interval);
-    if (!i) {
-      return fail(Error::usage("--interval \"" + o.interval +
-                               "\" is not a duration between 1ms and 24h (e.g. 10s, 1m)"));
-    }
+    auto i = duration_flag("--interval", o.interval);
+    if (!i) return fail(std::move(i.error()));
     c.interval_ns = *i;
-  } else if (o.count != 0) {
+  } else if (o.count) {
     return fail(Error::usage("--count needs --interval"));
   }
-  if (o.count < 0) return fail(Error::usage("--count must be positive"));
   if (o.color == "always") {
     c.color = true;
   } else if (o.color == "auto") {
@@ -269,7 +270,7 @@ void add_doctor_command(CLI::App& app, DoctorOptions& opts) {
   sub->add_flag("--json", opts.json, "JSON output (schema: docs/doctor.md)");
   sub->add_option("--window", opts.window, "how long to measure counter rates (default 2s)");
   sub->add_option("--interval", opts.interval, "watch mode: a report every DURATION");
-  sub->add_option("--count", opts.count, "with --interval: stop after N reports");
+  sub->add_option("--count", opts.count, "with --interval: stop after N reports (N >= 1)");
   sub->add_flag("--since-boot", opts.since_boot, "also report counter totals since boot");
   sub->add_option("--threshold", opts.thresholds, "NAME=VALUE (repeatable; --list-thresholds)")
       ->allow_extra_args(false);

@@ -59,8 +59,8 @@ struct SummaryOptions {
 struct CountersOptions {
   bool absolute = false, zeros = false, no_update = false, reset = false, no_output = false;
   bool json = false, pretty = false;
-  std::string interval;  // DURATION: live mode
-  int64_t count = 0;     // ticks in live mode; 0 = until interrupted
+  std::string interval;              // DURATION: live mode
+  std::optional<std::string> count;  // N ticks in live mode (count_flag); unset: until interrupted
   std::string explain;
   std::string proc_root = "/proc";
   std::vector<std::string> patterns;
@@ -78,7 +78,8 @@ struct DoctorOptions {
   bool json = false;
   std::string window = "2s";
   std::string interval;  // DURATION: watch mode (the window is then the interval)
-  int64_t count = 0;     // reports in watch mode; 0 = until interrupted
+  std::optional<std::string>
+      count;  // N reports in watch mode (count_flag); unset: until interrupted
   bool since_boot = false;
   std::vector<std::string> thresholds;  // NAME=VALUE
   std::string config;

@@ -14,6 +14,7 @@
 
 #include "base/netns.hpp"
 #include "cli/commands.hpp"
+#include "render/cli_messages.hpp"
 
 namespace {
 
@@ -75,6 +76,15 @@ int exec_agent(int argc, char** argv) {
   return 1;
 }
 
+// Prints a usage error in the project's style; returns the exit status for `command` (doctor: 3,
+// "could not check", the monitoring-plugin convention; else 2).
+int usage_error(std::string_view command, const tcpscope::render::CliMessage& m) {
+  fmt::memory_buffer out;
+  tcpscope::render::append_cli_message(out, "tcpscope", m);
+  std::fwrite(out.data(), 1, out.size(), stderr);
+  return command == "doctor" ? 3 : 2;
+}
+
 }  // namespace
 
 static int run_main(int argc, char** argv) {
@@ -86,8 +96,10 @@ static int run_main(int argc, char** argv) {
   // exactly as given (see cli::filter_words).
   app.allow_extras();
   cli::GlobalOptions global;
-  app.add_option("-N,--netns", global.netns,
-                 "network namespace: a name under /var/run/netns or a path like /proc/PID/ns/net");
+  auto* netns_flag = app.add_option(
+      "-N,--netns", global.netns,
+      "network namespace: a name under /var/run/netns or a path like /proc/PID/ns/net");
+  app.set_version_flag("--version", TCPSCOPE_VERSION, "print the version and exit");
 
   // Only the command being run is registered (each costs start-up time; `counters` is meant to
   // cost no more than nstat); all of them when there is none, for --help.
@@ -123,12 +135,21 @@ static int run_main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+  } catch (const CLI::CallForVersion&) {
+    fmt::memory_buffer out;
+    render::append_version(out, "tcpscope", TCPSCOPE_VERSION);
+    return cli::write_stdout(out);
   } catch (const CLI::ParseError& e) {
-    std::string what = e.what();
-    std::fprintf(stderr, "tcpscope: error: %s (see tcpscope --help)\n", what.c_str());
-    return word == "doctor" ? 3 : 2;  // doctor: "could not check" (monitoring convention)
+    return usage_error(word, render::parse_error(word, e.what()));
+  }
+  if (netns_flag->count() > 0 && global.netns.empty()) {
+    return usage_error(word, {"--netns: an empty namespace name (a name under /var/run/netns "
+                              "or a path such as /proc/PID/ns/net)",
+                              ""});
+  }
+  // An option no command takes: ss's and nstat's habits get a hint (`sockets -s`).
+  for (const std::string& w : app.remaining(true)) {
+    if (w.size() > 1 && w[0] == '-') return usage_error(word, render::unknown_option(word, w));
   }
 
   if (!global.netns.empty() && word != "doctor") {
@@ -145,9 +166,8 @@ static int run_main(int argc, char** argv) {
   }
   if (name == "summary") return cli::run_summary(global, summary);
   if (!app.remaining().empty()) {
-    std::fprintf(stderr, "tcpscope: error: unexpected argument \"%s\" (see tcpscope %s --help)\n",
-                 app.remaining().front().c_str(), name.c_str());
-    return name == "doctor" ? 3 : 2;
+    return usage_error(name, render::parse_error(name, "The following argument was not expected: " +
+                                                           app.remaining().front()));
   }
   if (name == "counters") return cli::run_counters(global, counters);
   if (name == "sysctl") return cli::run_sysctl(global, sysctl);

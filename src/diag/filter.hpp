@@ -120,6 +120,9 @@ class FilterResolver {
   virtual std::optional<uint32_t> ifindex(std::string_view name) = 0;
   // The cgroup v2 id of a path relative to the cgroup2 mount ("/", "/system.slice").
   virtual Result<uint64_t> cgroup_id(std::string_view path) = 0;
+  // Why the last host() found nothing, when the lookup itself failed ("Name or service not
+  // known", "Temporary failure in name resolution"); "" when unknown.
+  virtual std::string host_error() const { return {}; }
 };
 
 // The resolver backed by the system: getaddrinfo, getservbyname_r, if_nametoindex, and

@@ -587,6 +587,9 @@ class Parser {
     // first into the kernel program; see docs/ss-differences.md).
     auto addrs = resolver_.host(a, family);
     if (addrs.empty()) {
+      if (const std::string why = resolver_.host_error(); !why.empty()) {
+        return fail(error(t, "could not be resolved as a host name (DNS: " + why + ")"));
+      }
       return fail(error(t, "is not an address, a prefix or a known host name"));
     }
     for (const auto& r : addrs) {

@@ -24,6 +24,7 @@ class SystemResolver final : public FilterResolver {
  public:
   std::vector<Address> host(std::string_view name, uint8_t family) override {
     std::vector<Address> out;
+    host_error_.clear();
     const std::string n(name);
     // IPv4 first, then IPv6, as ss's two gethostbyname2 calls.
     for (int fam : {AF_INET, AF_INET6}) {
@@ -32,7 +33,13 @@ class SystemResolver final : public FilterResolver {
       hints.ai_family = fam;
       hints.ai_socktype = SOCK_STREAM;
       addrinfo* res = nullptr;
-      if (getaddrinfo(n.c_str(), nullptr, &hints, &res) != 0) continue;
+      if (const int rc = getaddrinfo(n.c_str(), nullptr, &hints, &res); rc != 0) {
+        // EAI_NODATA / EAI_ADDRFAMILY: the name exists without an address of this family.
+        if (rc != EAI_NODATA && rc != EAI_ADDRFAMILY) {
+          host_error_ = rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc);
+        }
+        continue;
+      }
       for (const addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
         Address a{static_cast<uint8_t>(fam), {}};
         if (ai->ai_family == AF_INET && ai->ai_addrlen >= sizeof(sockaddr_in)) {
@@ -50,8 +57,11 @@ class SystemResolver final : public FilterResolver {
       }
       freeaddrinfo(res);
     }
+    if (!out.empty()) host_error_.clear();
     return out;
   }
+
+  std::string host_error() const override { return host_error_; }
 
   std::optional<uint16_t> service(std::string_view name, std::string_view proto) override {
     const std::string n(name);
@@ -101,6 +111,9 @@ class SystemResolver final : public FilterResolver {
     std::memcpy(&id, fh->f_handle, sizeof id);
     return id;
   }
+
+ private:
+  std::string host_error_;
 };
 
 }  // namespace

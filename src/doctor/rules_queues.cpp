@@ -23,11 +23,20 @@ void check_accept_queue(Builder& b) {
     for (const auto* c : culprits) any_full |= c->info.accept_queue_full();
     const bool critical =
         any_full || w.rate(Counter::kListenOverflows) >= b.t_.listen_overflow_critical_rate;
-    Finding& f = b.add(
-        CheckId::kAcceptQueueOverflow, critical ? Severity::kCritical : Severity::kWarning,
-        culprits.empty() ? "Accept queue overflows: connections dropped at a full accept queue"
-                         : fmt::format("Accept queue full on {}: connections are being dropped",
-                                       listener_addr(culprits.front()->info)));
+    // The title names a listener only with what its own line shows: "full" for one that is
+    // full now, else its drop count (a listener that dropped in the window but has room now).
+    std::string title = "Accept queue overflows: connections dropped at a full accept queue";
+    if (!culprits.empty()) {
+      const ListenerSample& first = *culprits.front();
+      title = first.info.accept_queue_full()
+                  ? fmt::format("Accept queue full on {}: connections are being dropped",
+                                listener_addr(first.info))
+                  : fmt::format("Accept queue of {} dropped {} connection{} in the window",
+                                listener_addr(first.info), first.drops_in_window.value_or(0),
+                                first.drops_in_window.value_or(0) == 1 ? "" : "s");
+    }
+    Finding& f = b.add(CheckId::kAcceptQueueOverflow,
+                       critical ? Severity::kCritical : Severity::kWarning, std::move(title));
     f.evidence.push_back(b.counter_line(Counter::kListenOverflows));
     f.evidence.push_back(b.counter_line(Counter::kListenDrops));
     b.counter(f, Counter::kListenOverflows);
@@ -64,10 +73,25 @@ void check_accept_queue(Builder& b) {
     hot.push_back(&ls);
   }
   if (!hot.empty()) {
-    Finding& f =
-        b.add(CheckId::kAcceptQueueSaturated, Severity::kWarning,
-              fmt::format("Accept queue of {} is {:.0f}% full (no drops yet)",
-                          listener_addr(hot.front()->info), hot.front()->info.fill_percent()));
+    // "no drops yet" only when the listener's own count says so: without a ListenOverflows
+    // rise (the overflow finding) a listener can still show drops of its own (ListenDrops has
+    // more causes than a full queue), and its evidence line prints them.
+    const ListenerSample* named = hot.front();
+    for (const auto* h : hot) {
+      if (h->drops_in_window.value_or(0) > 0) {
+        named = h;
+        break;
+      }
+    }
+    const ListenerSample& first = *named;
+    const uint64_t drops = first.drops_in_window.value_or(0);
+    Finding& f = b.add(
+        CheckId::kAcceptQueueSaturated, Severity::kWarning,
+        drops == 0 ? fmt::format("Accept queue of {} is {:.0f}% full (no drops yet)",
+                                 listener_addr(first.info), first.info.fill_percent())
+                   : fmt::format("Accept queue of {} is {:.0f}% full, {} drop{} in the window",
+                                 listener_addr(first.info), first.info.fill_percent(), drops,
+                                 drops == 1 ? "" : "s"));
     for (const auto* h : hot) {
       f.evidence.emplace_back("  " + listener_line(*h));
       f.listeners.push_back(listener_evidence(*h, s.tunables));

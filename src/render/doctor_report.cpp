@@ -235,4 +235,11 @@ void threshold_list(fmt::memory_buffer& out, std::span<const ThresholdRow> rows)
   }
 }
 
+void doctor_json_line(fmt::memory_buffer& b, const Report& r, const DoctorFormatOptions& o) {
+  fmt::memory_buffer pretty;
+  doctor_json(pretty, r, o);
+  append_compact_json(b, std::string_view(pretty.data(), pretty.size()));
+  b.push_back('\n');
+}
+
 }  // namespace tcpscope::render

@@ -22,6 +22,9 @@ void doctor_text(fmt::memory_buffer& out, const model::doctor::Report& r,
                  const DoctorFormatOptions& o);
 void doctor_json(fmt::memory_buffer& out, const model::doctor::Report& r,
                  const DoctorFormatOptions& o);
+// The same object on one line (JSON Lines: `doctor --interval --json`, one report per line).
+void doctor_json_line(fmt::memory_buffer& out, const model::doctor::Report& r,
+                      const DoctorFormatOptions& o);
 
 // One line of --list-thresholds: name, value in force, what it tunes.
 struct ThresholdRow {

@@ -191,4 +191,25 @@ JsonWriter& JsonWriter::fixed(double v, int decimals) {
   return *this;
 }
 
+void append_compact_json(fmt::memory_buffer& out, std::string_view json) {
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : json) {
+    if (in_string) {
+      out.push_back(c);
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') continue;
+    if (c == '"') in_string = true;
+    out.push_back(c);
+  }
+}
+
 }  // namespace tcpscope::render

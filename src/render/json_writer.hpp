@@ -90,4 +90,8 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
+// `json` (a complete document, as JsonWriter writes it) without the whitespace between tokens:
+// one line, for JSON Lines. Strings are copied as they are (a newline in one is escaped).
+void append_compact_json(fmt::memory_buffer& out, std::string_view json);
+
 }  // namespace tcpscope::render

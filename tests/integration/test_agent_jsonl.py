@@ -98,7 +98,7 @@ def check_shape(c, tick, nsname, what):
         seen.add(key)
         global_metric = s["metric"] in GLOBAL_METRICS or (
             s["metric"] == "tcpscope_agent_errors_total"
-            and s.get("kind") in ("statsd", "http", "jsonl", "config"))
+            and s.get("kind") in ("statsd", "statsd_resolve", "http", "jsonl", "config"))
         if s["metric"] == "tcpscope_agent_errors_total" and s.get("kind") == "netns" \
                 and "netns" not in s:
             continue  # namespace-scan errors (no namespace to name): not covered by the spec

@@ -78,8 +78,8 @@ TEST(AgentConfig, ErrorsNameTheKeyAndTheLine) {
   EXPECT_EQ(parse_error("[statsd]\nmtu = 20\n"),
             "agent.toml:2: statsd.mtu 20 is out of range (64 to 65507 bytes)");
   EXPECT_EQ(parse_error("interval = \"soon\"\n"),
-            "agent.toml:1: interval \"soon\" is not a duration between 100ms and 24h (e.g. 10s, "
-            "1m)");
+            "agent.toml:1: interval: \"soon\" is not a duration from 100ms to 24h (e.g. 1s, "
+            "500ms, 2m)");
   EXPECT_EQ(parse_error("netns = \"all\"\n"), "agent.toml:1: netns must be an array of strings");
   EXPECT_EQ(parse_error("[prometheus]\nlisten = \"::1:80\"\n"),
             "agent.toml:2: prometheus.listen: \"::1:80\": write an IPv6 address in brackets, "

@@ -91,6 +91,28 @@ TEST(DoctorRules, SaturatedIsNotRepeatedForAnOverflowingListener) {
   EXPECT_EQ(find(r, "accept-queue-saturated"), nullptr);
 }
 
+// The titles agree with the listener lines under them: no "no drops yet" over a line that
+// shows drops, no "full" for a listener that has room.
+TEST(DoctorRules, AcceptQueueTitlesAgreeWithTheDropCounts) {
+  Snapshot s = healthy();
+  s.listeners.push_back(listener("127.0.0.1", 8080, 90, 100, 3));  // drops, but no overflow
+  const Report sat = diagnose(s, Thresholds{});
+  const Finding* f = find(sat, "accept-queue-saturated");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->title, "Accept queue of 127.0.0.1:8080 is 90% full, 3 drops in the window");
+  s.listeners[0].drops_in_window = 0;
+  EXPECT_EQ(find(diagnose(s, Thresholds{}), "accept-queue-saturated")->title,
+            "Accept queue of 127.0.0.1:8080 is 90% full (no drops yet)");
+
+  Snapshot o = healthy();
+  o.listeners.push_back(listener("127.0.0.1", 8080, 2, 4, 1));  // dropped, not full now
+  set(o, Counter::kListenOverflows, 1);
+  set(o, Counter::kListenDrops, 1);
+  const Report over = diagnose(o, Thresholds{});
+  EXPECT_EQ(find(over, "accept-queue-overflow")->title,
+            "Accept queue of 127.0.0.1:8080 dropped 1 connection in the window");
+}
+
 TEST(DoctorRules, SynCookiesWarningWhenOnlySent) {
   Snapshot s = healthy();
   set(s, Counter::kSyncookiesSent, 123);
