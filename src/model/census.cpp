@@ -47,11 +47,6 @@ std::string_view ListenerInfo::interface() const {
   return {device.data(), ::strnlen(device.data(), device.size())};
 }
 
-bool ListenerInfo::same_endpoint(const ListenerInfo& o) const {
-  return family == o.family && port == o.port && ifindex == o.ifindex &&
-         std::memcmp(addr.data(), o.addr.data(), addr_len(family)) == 0;
-}
-
 double ListenerInfo::fill_percent() const {
   if (accept_queue_limit == 0) return accept_queue > 0 ? 100.0 : 0.0;
   return 100.0 * accept_queue / accept_queue_limit;

@@ -46,8 +46,6 @@ struct ListenerInfo {
   uint32_t syn_recv() const { return syn_recv_v4 + syn_recv_v6; }
   // The device's name, "" for a listener bound to no device.
   std::string_view interface() const;
-  // Same (family, address, port, device): sockets of one SO_REUSEPORT group share all four.
-  bool same_endpoint(const ListenerInfo& o) const;
 };
 
 struct FamilyCounts {
