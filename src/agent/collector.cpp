@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -65,19 +64,14 @@ std::string_view error_kind_name(NsError e) {
   return "?";
 }
 
-// "127.0.0.1:8080", "[::1]:8080", "*:22" for a dual-stack wildcard, "%eth0" for a device.
+// "127.0.0.1:8080", "[::1]:8080", "*:22" for a dual-stack wildcard; a listener bound to a
+// device names it before the port, as ss does: "0.0.0.0%eth0:8080", "*%eth1:22".
 std::string listener_label(const model::ListenerInfo& l) {
-  std::string s = l.family == AF_INET6 && l.wildcard() && l.v6only == 0
-                      ? fmt::format("*:{}", l.port)
-                      : doctor::format_endpoint(l.family, l.addr, l.port);
-  if (l.ifindex != 0) {
-    char name[IF_NAMESIZE] = {};
-    if (::if_indextoname(l.ifindex, name) != nullptr) {
-      fmt::format_to(std::back_inserter(s), "%{}", name);
-    } else {
-      fmt::format_to(std::back_inserter(s), "%{}", l.ifindex);
-    }
-  }
+  const bool dual = l.family == AF_INET6 && l.wildcard() && l.v6only == 0;
+  std::string s = dual ? std::string("*") : doctor::format_endpoint(l.family, l.addr, -1);
+  if (!dual && l.family == AF_INET6) s = fmt::format("[{}]", s);
+  if (l.ifindex != 0) fmt::format_to(std::back_inserter(s), "%{}", l.interface());
+  fmt::format_to(std::back_inserter(s), ":{}", l.port);
   return s;
 }
 
@@ -170,8 +164,10 @@ Status NamespaceCollector::collect_inside(TickKind kind, const AgentConfig& cfg)
 
 Status NamespaceCollector::read_listeners(TickKind kind, const AgentConfig& cfg) {
   model::DumpStats totals;
+  // Fresh each tick: a device may have been renamed, or its index reused, since the last one.
+  names_ = source::NameCache{};
   if (kind == TickKind::kFull) {
-    census_ = model::Census{};
+    census_ = model::Census(&names_);
     doctor::PressureTally tally = doctor::pressure_tally(tunables_);
     model::TeeVisitor tee(census_, tally);
     if (auto st = source::take_census(*src_, tee, totals); !st) {
@@ -216,7 +212,7 @@ Status NamespaceCollector::read_listeners(TickKind kind, const AgentConfig& cfg)
     has_doctor_baseline_ = true;
     latest_listeners_ = census_.listeners();
   } else {
-    model::Census listeners;
+    model::Census listeners(&names_);
     if (auto st = source::take_census(*src_, listeners, totals, {true, false, false}); !st) {
       return st;
     }

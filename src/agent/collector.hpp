@@ -35,6 +35,7 @@
 #include "procfs/counter_sampler.hpp"
 #include "procfs/sockstat.hpp"
 #include "procfs/sysctl.hpp"
+#include "source/name_cache.hpp"
 #include "source/socket_source.hpp"
 
 namespace tcpscope::agent {
@@ -95,7 +96,8 @@ class NamespaceCollector {
   procfs::Tunables tunables_;
   std::optional<procfs::SockStat> sockstat_;
 
-  model::Census census_;  // last full collection
+  source::NameCache names_;  // device names of this namespace, renewed each tick
+  model::Census census_;     // last full collection
   bool has_full_ = false;
   bool healthy_ = false;
   std::vector<model::ListenerInfo> latest_listeners_;

@@ -36,6 +36,7 @@
 #include "procfs/host_state.hpp"
 #include "render/doctor_report.hpp"
 #include "source/census_dump.hpp"
+#include "source/name_cache.hpp"
 
 namespace tcpscope::cli {
 
@@ -103,7 +104,7 @@ class Doctor {
     if (!h) return fail(std::move(h.error()));
     host1_ = *h;
     if (auto st = sampler_.sample(); !st) return st;
-    model::Census listeners;
+    model::Census listeners(&names_);
     model::DumpStats totals;
     if (auto st = source::take_census(*src_, listeners, totals, {true, false, false}); !st) {
       return st;
@@ -117,7 +118,7 @@ class Doctor {
     auto h = procfs::read_host_state(o_.proc_root);
     if (!h) return fail(std::move(h.error()));
     host2_ = *h;
-    census_ = model::Census{};
+    census_ = model::Census(&names_);
     doctor::PressureTally tally = doctor::pressure_tally(host2_.tunables);
     model::TeeVisitor tee(census_, tally);
     model::DumpStats totals;
@@ -161,6 +162,7 @@ class Doctor {
   std::unique_ptr<source::SocketSource> src_;
   model::HostState host1_;
   model::HostState host2_;
+  source::NameCache names_;  // the namespace's device names, for listeners bound to one
   model::Census census_;
   std::vector<model::ListenerInfo> baseline_;
 };

@@ -38,7 +38,7 @@ int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
   if (!filter) return report(filter.error());
   auto src = source::open_source(*so);
   if (!src) return report(src.error());
-  model::Census census;
+  model::Census census(&names);
   FilterRunner runner(*filter, **src);
   model::DumpStats totals;
   if (auto st = source::take_census(runner, census, totals); !st) return report(st.error());

@@ -87,7 +87,11 @@ std::string Builder::counter_line(Counter c) const {
 }
 
 std::string listener_addr(const model::ListenerInfo& l) {
-  return format_endpoint(l.family, l.addr, l.port);
+  if (l.ifindex == 0) return format_endpoint(l.family, l.addr, l.port);
+  // As ss prints a socket bound to a device: "0.0.0.0%eth0:80", "[::]%eth0:443".
+  std::string s = format_endpoint(l.family, l.addr, -1);
+  if (l.family == AF_INET6) s = fmt::format("[{}]", s);
+  return fmt::format("{}%{}:{}", s, l.interface(), l.port);
 }
 
 // Which of min(listen() backlog, somaxconn) is this listener's limit. The kernel keeps only the
@@ -100,8 +104,17 @@ std::string capped_by(const model::ListenerInfo& l, const model::Tunables& t) {
 
 ListenerEvidence listener_evidence(const ListenerSample& ls, const model::Tunables& t) {
   const auto& l = ls.info;
-  return {listener_addr(l), l.port,       l.accept_queue,     l.accept_queue_limit,
-          l.fill_percent(), l.syn_recv(), ls.drops_in_window, capped_by(l, t)};
+  ListenerEvidence e;
+  e.address = listener_addr(l);
+  e.port = l.port;
+  e.interface = std::string(l.interface());
+  e.accept_queue = l.accept_queue;
+  e.accept_queue_limit = l.accept_queue_limit;
+  e.fill_percent = l.fill_percent();
+  e.syn_recv = l.syn_recv();
+  e.drops_in_window = ls.drops_in_window;
+  e.capped_by = capped_by(l, t);
+  return e;
 }
 
 std::string listener_line(const ListenerSample& ls) {

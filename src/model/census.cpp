@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace tcpscope::model {
@@ -16,6 +17,21 @@ bool all_zero(const std::array<uint8_t, 16>& a, size_t n) {
 }
 size_t addr_len(uint8_t family) { return family == AF_INET6 ? 16 : 4; }
 
+// The name, truncated to what the kernel allows (15 bytes), or "if<N>" when it is unknown.
+void set_device(ListenerInfo& l, std::string_view name) {
+  auto& d = l.device;
+  if (name.empty()) {
+    d[0] = 'i';
+    d[1] = 'f';
+    const auto [end, ec] = std::to_chars(d.data() + 2, d.data() + d.size() - 1, l.ifindex);
+    *end = '\0';
+    return;
+  }
+  const size_t n = std::min(name.size(), d.size() - 1);
+  std::memcpy(d.data(), name.data(), n);
+  d[n] = '\0';
+}
+
 // The IPv4 address of a v4-mapped IPv6 address, or nullptr.
 const uint8_t* mapped_v4(const std::array<uint8_t, 16>& a) {
   for (int i = 0; i < 10; ++i)
@@ -26,6 +42,10 @@ const uint8_t* mapped_v4(const std::array<uint8_t, 16>& a) {
 }  // namespace
 
 bool ListenerInfo::wildcard() const { return all_zero(addr, addr_len(family)); }
+
+std::string_view ListenerInfo::interface() const {
+  return {device.data(), ::strnlen(device.data(), device.size())};
+}
 
 double ListenerInfo::fill_percent() const {
   if (accept_queue_limit == 0) return accept_queue > 0 ? 100.0 : 0.0;
@@ -52,6 +72,7 @@ void Census::on_socket(const SocketRecord& r) {
       l.accept_queue_limit = r.wqueue;
       l.inode = r.inode;
       l.ifindex = r.ifindex;
+      if (r.ifindex != 0) set_device(l, names_ != nullptr ? names_->ifname(r.ifindex) : "");
       l.cookie = r.cookie;
       if (r.has(kAttrSkMeminfo) && r.skmem_count > kSkMemDrops) {
         l.has_drops = true;
@@ -76,26 +97,43 @@ void Census::on_socket(const SocketRecord& r) {
 
 void Census::attribute_syn_recv(const SocketRecord& r) {
   // Best match: same family and address; then a wildcard listener of the same family; then a
-  // dual-stack IPv6 wildcard listener for an IPv4 request.
-  ListenerInfo* exact = nullptr;
-  ListenerInfo* wild = nullptr;
-  ListenerInfo* dual = nullptr;
+  // dual-stack IPv6 wildcard listener for an IPv4 request. A request carries its listener's
+  // device (ireq->ir_iif is the listener's sk_bound_dev_if, or for a link-local IPv6 peer the
+  // incoming device), so a listener on that device wins over the same address on none; a
+  // request with no device belongs to a listener with none.
+  struct Best {
+    ListenerInfo* exact = nullptr;
+    ListenerInfo* wild = nullptr;
+    ListenerInfo* dual = nullptr;
+    ListenerInfo* pick() const { return exact ? exact : wild ? wild : dual; }
+  };
+  Best on_device;  // listeners bound to the request's device
+  Best unbound;    // listeners bound to no device
   const uint8_t* v4 = r.family == AF_INET ? r.src.data() : nullptr;
   for (auto& l : listeners_) {
     if (l.port != r.sport) continue;
+    Best* b = nullptr;
+    if (l.ifindex == 0) {
+      b = &unbound;
+    } else if (l.ifindex == r.ifindex) {
+      b = &on_device;
+    } else {
+      continue;
+    }
     if (l.family == r.family) {
       if (std::memcmp(l.addr.data(), r.src.data(), addr_len(r.family)) == 0) {
-        exact = &l;
-        break;
+        if (b->exact == nullptr) b->exact = &l;  // the first of an SO_REUSEPORT group
+        continue;
       }
-      if (l.wildcard()) wild = &l;
+      if (l.wildcard()) b->wild = &l;
     } else if (l.family == AF_INET6 && v4 != nullptr) {
-      if (l.wildcard() && l.v6only != 1) dual = &l;
+      if (l.wildcard() && l.v6only != 1) b->dual = &l;
       const uint8_t* m = mapped_v4(l.addr);
-      if (m != nullptr && std::memcmp(m, v4, 4) == 0) exact = &l;
+      if (m != nullptr && std::memcmp(m, v4, 4) == 0) b->exact = &l;
     }
   }
-  ListenerInfo* l = exact ? exact : wild ? wild : dual;
+  ListenerInfo* l = on_device.pick();
+  if (l == nullptr) l = unbound.pick();
   const bool v6 = r.family == AF_INET6;
   if (l != nullptr) {
     ++(v6 ? l->syn_recv_v6 : l->syn_recv_v4);

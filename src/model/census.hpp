@@ -3,13 +3,20 @@
 // Memory does not grow with the socket table: counts are indexed by state and family; only
 // listeners are kept (a host has few), and SYN-RECV request sockets are attributed to them as
 // they stream past. Feed the listener dump first (state LISTEN only), then the rest.
+//
+// A listener's identity is (family, address, port, device): SO_BINDTODEVICE lets two sockets
+// share an address and port on different devices, and ss prints them as "0.0.0.0%eth0:80" and
+// "0.0.0.0%eth1:80". Give the census a NameLookup to learn the devices' names; without one (or
+// for an index the lookup does not know) the name is "if<N>", as ss prints it.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "model/dump.hpp"
+#include "model/names.hpp"
 #include "model/socket_record.hpp"
 
 namespace tcpscope::model {
@@ -24,7 +31,10 @@ struct ListenerInfo {
   uint32_t syn_recv_v4 = 0;         // request sockets attributed to this listener, by their family
   uint32_t syn_recv_v6 = 0;
   uint32_t inode = 0;
-  uint32_t ifindex = 0;
+  uint32_t ifindex = 0;  // SO_BINDTODEVICE; 0 when bound to no device
+  // The device's name (IFNAMSIZ is 16 with the NUL; "if4294967295" fits too); empty when
+  // ifindex is 0.
+  std::array<char, 16> device{};
   bool has_drops = false;
   uint32_t drops = 0;  // SK_MEMINFO_DROPS: ListenDrops attributed to this listener
   uint64_t cookie = 0;
@@ -34,6 +44,8 @@ struct ListenerInfo {
   bool accept_queue_full() const { return accept_queue > accept_queue_limit; }
   double fill_percent() const;
   uint32_t syn_recv() const { return syn_recv_v4 + syn_recv_v6; }
+  // The device's name, "" for a listener bound to no device.
+  std::string_view interface() const;
 };
 
 struct FamilyCounts {
@@ -44,6 +56,10 @@ struct FamilyCounts {
 
 class Census final : public SocketVisitor {
  public:
+  Census() = default;
+  // `names` (may be null) names the devices listeners are bound to; it must outlive the census.
+  explicit Census(NameLookup* names) : names_(names) {}
+
   void on_socket(const SocketRecord& r) override;
   // Forgets what the interrupted dump (one family, one protocol) counted; it is re-run.
   bool on_restart(const DumpRequest& req) override;
@@ -66,6 +82,7 @@ class Census final : public SocketVisitor {
 
   std::array<FamilyCounts, kStateCount> tcp_{};
   std::array<FamilyCounts, kStateCount> udp_{};
+  NameLookup* names_ = nullptr;
   std::vector<ListenerInfo> listeners_;
   FamilyCounts orphans_;
   FamilyCounts syn_recv_unattributed_;

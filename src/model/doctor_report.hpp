@@ -103,8 +103,9 @@ struct Metric {
 };
 
 struct ListenerEvidence {
-  std::string address;  // "127.0.0.1:8080", "[::]:443"
+  std::string address;  // "127.0.0.1:8080", "[::]:443", "0.0.0.0%eth0:80" (bound to a device)
   uint16_t port = 0;
+  std::string interface;  // the device it is bound to (SO_BINDTODEVICE), "" for none
   uint32_t accept_queue = 0;
   uint32_t accept_queue_limit = 0;
   double fill_percent = 0;

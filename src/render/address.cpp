@@ -165,6 +165,19 @@ void append_plain_address(fmt::memory_buffer& out, uint8_t family,
   c.p = family == AF_INET ? write_ipv4(c.p, addr.data()) : write_ipv6(c.p, addr.data());
 }
 
+void append_listener_name(fmt::memory_buffer& out, const model::ListenerInfo& l) {
+  const bool v6 = l.family == AF_INET6;
+  if (v6) put(out, '[');
+  append_plain_address(out, l.family, l.addr);
+  if (v6) put(out, ']');
+  if (l.ifindex != 0) {
+    put(out, '%');
+    put(out, l.interface());
+  }
+  put(out, ':');
+  put_int(out, l.port);
+}
+
 void append_address_token(fmt::memory_buffer& out, const model::SocketRecord& rec, Side side,
                           model::NameLookup* names) {
   const auto& addr = side == Side::kLocal ? rec.src : rec.dst;

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 
+#include "model/census.hpp"
 #include "model/names.hpp"
 #include "model/socket_record.hpp"
 
@@ -42,6 +43,11 @@ void append_endpoint(fmt::memory_buffer& out, const model::SocketRecord& rec, Si
 // "fe80::1". AF_INET uses the first 4 bytes; any other family is read as IPv6. For JSON/CSV.
 void append_plain_address(fmt::memory_buffer& out, uint8_t family,
                           const std::array<uint8_t, 16>& addr);
+
+// A listener's name as ss prints it read as one word: "127.0.0.1:8080", "[::]:443", and with
+// the device it is bound to, "127.0.0.1%lo:8080", "[::]%eth0:443". IPv6 addresses are always
+// bracketed (summary's and the doctor's form; ss's "*" for a dual-stack wildcard is not used).
+void append_listener_name(fmt::memory_buffer& out, const model::ListenerInfo& l);
 
 // Longest text append_plain_address can produce ("ffff:ffff:...:255.255.255.255" is 45).
 inline constexpr size_t kMaxPlainAddressLen = 45;

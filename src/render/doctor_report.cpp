@@ -111,6 +111,8 @@ void json_listener(JsonWriter& w, const ListenerEvidence& l) {
   w.begin_object(Layout::kInline);
   w.key("address").string(l.address);
   w.key("port").value(uint32_t{l.port});
+  // Only for a listener bound to a device: reports without one keep their shape.
+  if (!l.interface.empty()) w.key("interface").string(l.interface);
   w.key("accept_queue").value(l.accept_queue);
   w.key("accept_queue_limit").value(l.accept_queue_limit);
   w.key("fill_percent").fixed(l.fill_percent, 1);

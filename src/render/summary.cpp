@@ -76,6 +76,12 @@ void listener_json(JsonWriter& w, const model::ListenerInfo& l) {
   w.key("family").string(l.family == AF_INET6 ? "ipv6" : "ipv4");
   w.key("local_address").string(std::string_view(addr.data(), addr.size()));
   w.key("local_port").value(uint64_t{l.port});
+  // Only for a listener bound to a device (SO_BINDTODEVICE), so that the output of hosts
+  // without one keeps its shape.
+  if (l.ifindex != 0) {
+    w.key("ifindex").value(l.ifindex);
+    w.key("interface").string(l.interface());
+  }
   w.key("v6only");
   if (l.v6only == 2) {
     w.null();
@@ -208,9 +214,7 @@ void append_summary_text(fmt::memory_buffer& b, const Census& c, const HostState
     fmt::memory_buffer addr;
     for (const auto& l : c.listeners()) {
       addr.clear();
-      if (l.family == AF_INET6) addr.push_back('[');
-      append_plain_address(addr, l.family, l.addr);
-      fmt::format_to(fmt::appender(addr), "{}:{}", l.family == AF_INET6 ? "]" : "", l.port);
+      append_listener_name(addr, l);
       fmt::format_to(o, "  {:>40} {:>7} {:>7} {:>6.0f}% {:>9} {:>8}{}\n",
                      std::string_view(addr.data(), addr.size()), l.accept_queue,
                      l.accept_queue_limit, l.fill_percent(), l.syn_recv(),

@@ -994,14 +994,14 @@ def std_agent_table(ns, tablegen):
 
 
 # Listener label values of std_agent_table (docs/agent.md: `127.0.0.1:8080`, `[::]:443`,
-# `*:22` for a dual-stack wildcard, `%ifname` appended for a device-bound listener), with the ss
-# address that shows the same listener.
+# `*:22` for a dual-stack wildcard, `%ifname` before the port for a device-bound listener, as ss
+# prints it), with the ss address that shows the same listener.
 STD_LISTENERS = {
     "127.0.0.1:7401": "127.0.0.1:7401",
     "127.0.0.1:7402": "127.0.0.1:7402",
     "[::1]:7403": "[::1]:7403",
     "*:7404": "*:7404",
-    "127.0.0.1:7405%lo": "127.0.0.1%lo:7405",
+    "127.0.0.1%lo:7405": "127.0.0.1%lo:7405",
 }
 
 

@@ -7,9 +7,10 @@
 //
 // Usage: tablegen [--listen SPEC]... [--connect SPEC]... [--udp SPEC]... [--settle MS]
 //
-//   --listen ADDR,PORT[,backlog=N][,v6only=0|1][,dev=IF][,mark=N][,uid=N][,noaccept]
+//   --listen ADDR,PORT[,backlog=N][,v6only=0|1][,dev=IF][,mark=N][,uid=N][,noaccept][,reuseport]
 //       A TCP listener. ADDR is numeric (127.0.0.1, ::1, ::, 0.0.0.0). `noaccept` marks a
 //       listener that tablegen never accept()s from (full accept queue, SYN-RECV scenarios).
+//       `reuseport` sets SO_REUSEPORT, so several listeners can share ADDR,PORT (and device).
 //   --connect ADDR,PORT[,count=N][,mode=estab|timewait|pending][,keepalive=SECS][,mark=N]
 //             [,dev=IF][,uid=N][,unread=BYTES][,shutdown=wr|rd|rdwr]
 //       N client connections to ADDR:PORT (IPv4 client for an IPv4 ADDR, IPv6 client otherwise,
@@ -216,6 +217,7 @@ void make_listener(const Spec& s) {
   Addr a = make_addr(s.addr, s.port);
   int fd = make_socket(a.family, SOCK_STREAM, s.num("uid", -1), s.text);
   setint(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR", s.text);
+  if (s.flag("reuseport")) setint(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT", s.text);
   if (s.flag("v6only")) {
     if (a.family != AF_INET6) die("v6only on an IPv4 listener: %s", s.text.c_str());
     setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, static_cast<int>(s.num("v6only", 1)), "IPV6_V6ONLY",
@@ -494,8 +496,8 @@ int main(int argc, char** argv) {
 
   std::vector<Spec> listens, connects, udps;
   long settle = 100;
-  static const std::vector<std::string_view> kListenOpts = {"backlog", "v6only", "dev",
-                                                            "mark",    "uid",    "noaccept"};
+  static const std::vector<std::string_view> kListenOpts = {
+      "backlog", "v6only", "dev", "mark", "uid", "noaccept", "reuseport"};
   static const std::vector<std::string_view> kConnectOpts = {
       "count", "mode", "keepalive", "mark", "dev", "uid", "unread", "shutdown", "wait"};
   static const std::vector<std::string_view> kUdpOpts = {"peer", "v6only", "fill",

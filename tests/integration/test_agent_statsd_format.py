@@ -8,7 +8,7 @@ Checks:
 * Graphite (default): every datagram is lines separated by \\n, each `NAME:VALUE|g` or `|c`,
   `--once` sends the default counters as `|c` changes over its interval (0 here); names
   `tcpscope.NS.NAME[.LABEL...]` with `.:/[]*%` and spaces in label values turned into `_`
-  (`127_0_0_1_7402`, `___1__7403`, `__7404`, `127_0_0_1_7405_lo`), exact values vs ss;
+  (`127_0_0_1_7402`, `___1__7403`, `__7404`, `127_0_0_1_lo_7405`), exact values vs ss;
   no datagram above the default mtu 1432, and lines are packed (fewer datagrams than lines);
 * `--netns /var/run/netns/NS` (a path): the path is the label (`_var_run_netns_NS`);
 * `--prefix foo`: every name starts with `foo.` (and no other `tcpscope.`), same values;
@@ -100,7 +100,7 @@ def main():
                 name = ah.graphite("tcpscope", N, metric, lab)
                 c.eq(gv.get(name), ls[ssaddr][i], f"graphite {name}")
         for raw, want in (("127.0.0.1:7402", "127_0_0_1_7402"), ("[::1]:7403", "___1__7403"),
-                          ("*:7404", "__7404"), ("127.0.0.1:7405%lo", "127_0_0_1_7405_lo")):
+                          ("*:7404", "__7404"), ("127.0.0.1%lo:7405", "127_0_0_1_lo_7405")):
             name = f"tcpscope.{N}.listener_accept_queue.{want}"
             c.check(name in gv, f"graphite: {name} (listener {raw}) not sent")
         c.check(any(n == "tcpscope.agent_namespaces" for n in names),

@@ -75,15 +75,15 @@ TEST(RenderStatsd, GraphitePathPutsNamespaceFirstAndSanitizes) {
   MetricSet set;
   const uint32_t q = set.family("tcpscope_listener_accept_queue", "", MetricType::kGauge);
   const uint32_t c = set.family("tcpscope_tcpext_listen_overflows_total", "", MetricType::kCounter);
-  set.add(q, {{"netns", "docker/abc"}, {"listener", "[::1]:8080%eth0"}}, 7);
+  set.add(q, {{"netns", "docker/abc"}, {"listener", "[::1]%eth0:8080"}}, 7);
   set.add(c, {{"netns", "host"}}, 1);
   set.add(c, {}, 1);
   std::string key;
   render::append_statsd_key(key, set, set.samples()[0], {"tcpscope", false});
-  EXPECT_EQ(key, "tcpscope.docker_abc.listener_accept_queue.___1__8080_eth0");
+  EXPECT_EQ(key, "tcpscope.docker_abc.listener_accept_queue.___1__eth0_8080");
   std::string line;
   render::append_statsd_line(line, key, 7, 'g');
-  EXPECT_EQ(line, "tcpscope.docker_abc.listener_accept_queue.___1__8080_eth0:7|g");
+  EXPECT_EQ(line, "tcpscope.docker_abc.listener_accept_queue.___1__eth0_8080:7|g");
   key.clear();
   render::append_statsd_key(key, set, set.samples()[1], {"", false});
   EXPECT_EQ(key, "host.tcpext_listen_overflows");

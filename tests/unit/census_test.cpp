@@ -49,6 +49,76 @@ TEST(Census, AttributesSynRecvToExactThenWildcardThenDualStackListener) {
   EXPECT_EQ(c.tcp()[static_cast<int>(TcpState::kListen)].total(), 3u);
 }
 
+class Devices final : public NameLookup {
+ public:
+  std::string_view ifname(uint32_t ifindex) override {
+    ++calls;
+    return ifindex == 2 ? "eth0" : ifindex == 3 ? "a-name-too-long-for-ifnamsiz" : "";
+  }
+  std::string_view cgroup_path(uint64_t) override { return {}; }
+  std::string_view service(uint16_t, uint8_t) override { return {}; }
+  int calls = 0;
+};
+
+SocketRecord on_device(SocketRecord r, uint32_t ifindex) {
+  r.ifindex = ifindex;
+  return r;
+}
+
+TEST(Census, NamesTheDeviceOfABoundListener) {
+  Devices names;
+  Census c(&names);
+  c.on_socket(rec(AF_INET, TcpState::kListen, v4(0, 0, 0, 0), 80));
+  c.on_socket(on_device(rec(AF_INET, TcpState::kListen, v4(0, 0, 0, 0), 80), 2));
+  c.on_socket(on_device(rec(AF_INET, TcpState::kListen, v4(0, 0, 0, 0), 80), 3));
+  c.on_socket(on_device(rec(AF_INET, TcpState::kListen, v4(0, 0, 0, 0), 80), 4294967295u));
+  ASSERT_EQ(c.listeners().size(), 4u);
+  EXPECT_EQ(c.listeners()[0].interface(), "");
+  EXPECT_EQ(c.listeners()[1].interface(), "eth0");
+  EXPECT_EQ(c.listeners()[2].interface(), "a-name-too-long");  // IFNAMSIZ - 1 bytes
+  EXPECT_EQ(c.listeners()[3].interface(), "if4294967295");     // unknown index: ss's form
+  EXPECT_EQ(names.calls, 3);                                   // only for bound listeners
+
+  Census unnamed;  // no lookup: the index
+  unnamed.on_socket(on_device(rec(AF_INET, TcpState::kListen, v4(0, 0, 0, 0), 80), 7));
+  EXPECT_EQ(unnamed.listeners()[0].interface(), "if7");
+}
+
+TEST(Census, AttributesSynRecvToTheListenerOnTheRequestsDevice) {
+  Census c;
+  // Same address and port three times: no device, eth0 (2), eth1 (3).
+  c.on_socket(rec(AF_INET, TcpState::kListen, v4(0, 0, 0, 0), 80));
+  c.on_socket(on_device(rec(AF_INET, TcpState::kListen, v4(0, 0, 0, 0), 80), 2));
+  c.on_socket(on_device(rec(AF_INET, TcpState::kListen, v4(0, 0, 0, 0), 80), 3));
+  // A request carrying a device came from a listener bound to it (ir_iif), even where an
+  // exact address on no device exists.
+  c.on_socket(rec(AF_INET, TcpState::kListen, v4(10, 0, 0, 1), 80));
+
+  c.on_socket(on_device(rec(AF_INET, TcpState::kSynRecv, v4(10, 0, 0, 1), 80), 3));
+  c.on_socket(on_device(rec(AF_INET, TcpState::kSynRecv, v4(10, 0, 0, 2), 80), 3));
+  c.on_socket(on_device(rec(AF_INET, TcpState::kSynRecv, v4(10, 0, 0, 2), 80), 2));
+  c.on_socket(rec(AF_INET, TcpState::kSynRecv, v4(10, 0, 0, 1), 80));  // no device: exact
+  c.on_socket(rec(AF_INET, TcpState::kSynRecv, v4(10, 0, 0, 9), 80));  // no device: wildcard
+  // A device with no listener of its own (an unbound IPv6 listener's link-local peer, a VRF
+  // master with tcp_l3mdev_accept): the listeners on no device.
+  c.on_socket(on_device(rec(AF_INET, TcpState::kSynRecv, v4(10, 0, 0, 9), 80), 9));
+
+  ASSERT_EQ(c.listeners().size(), 4u);
+  EXPECT_EQ(c.listeners()[0].syn_recv(), 2u);  // 0.0.0.0:80
+  EXPECT_EQ(c.listeners()[1].syn_recv(), 1u);  // 0.0.0.0%eth0:80
+  EXPECT_EQ(c.listeners()[2].syn_recv(), 2u);  // 0.0.0.0%eth1:80
+  EXPECT_EQ(c.listeners()[3].syn_recv(), 1u);  // 10.0.0.1:80
+  EXPECT_EQ(c.syn_recv_unattributed(), 0u);
+
+  // A request on a device whose listener is not there (a bound listener on another device
+  // only): unattributed.
+  Census d;
+  d.on_socket(on_device(rec(AF_INET, TcpState::kListen, v4(0, 0, 0, 0), 81), 2));
+  d.on_socket(on_device(rec(AF_INET, TcpState::kSynRecv, v4(10, 0, 0, 1), 81), 3));
+  EXPECT_EQ(d.listeners()[0].syn_recv(), 0u);
+  EXPECT_EQ(d.syn_recv_unattributed(), 1u);
+}
+
 TEST(Census, CountsOrphansOnlyInClosingStatesWithoutInode) {
   Census c;
   auto r = rec(AF_INET, TcpState::kFinWait1, {}, 1);

@@ -362,6 +362,39 @@ TEST(DoctorFormat, TextAndJson) {
   EXPECT_NE(j.find("\"capped_by\": \"backlog\""), std::string::npos);
 }
 
+TEST(DoctorReport, NamesTheDeviceOfABoundListener) {
+  Snapshot s = healthy();
+  s.listeners.push_back(listener("0.0.0.0", 80, 2, 4));
+  s.listeners.push_back(listener("0.0.0.0", 80, 1, 4));
+  s.listeners[0].info.ifindex = 3;
+  s.listeners[0].info.device = {'e', 't', 'h', '0'};
+  ListenerSample v6 = listener("0.0.0.0", 443, 0, 4);
+  v6.info.family = AF_INET6;
+  v6.info.addr = {};
+  v6.info.ifindex = 4;
+  v6.info.device = {'e', 't', 'h', '1'};
+  s.listeners.push_back(v6);
+  const Report r = diagnose(s, Thresholds{});
+  ASSERT_EQ(r.listeners.size(), 3u);
+  EXPECT_EQ(r.listeners[0].address, "0.0.0.0%eth0:80");
+  EXPECT_EQ(r.listeners[0].interface, "eth0");
+  EXPECT_EQ(r.listeners[1].address, "0.0.0.0:80");
+  EXPECT_EQ(r.listeners[1].interface, "");
+  EXPECT_EQ(r.listeners[2].address, "[::]%eth1:443");
+  fmt::memory_buffer json;
+  render::doctor_json(json, r, render::DoctorFormatOptions{});
+  const std::string j(json.data(), json.size());
+  EXPECT_TRUE(tcpscope::testing::json_well_formed(j)) << j;
+  EXPECT_NE(j.find("{\"address\": \"0.0.0.0%eth0:80\", \"port\": 80, \"interface\": \"eth0\", "
+                   "\"accept_queue\": 2,"),
+            std::string::npos)
+      << j;
+  // No interface key for a listener on no device: reports without one keep their shape.
+  EXPECT_NE(j.find("{\"address\": \"0.0.0.0:80\", \"port\": 80, \"accept_queue\": 1,"),
+            std::string::npos)
+      << j;
+}
+
 TEST(DoctorReport, ListsEveryListenerFullestFirstUpToTheCap) {
   Snapshot s = healthy();
   s.listeners.push_back(listener("0.0.0.0", 22, 0, 128));

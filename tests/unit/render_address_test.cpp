@@ -199,5 +199,28 @@ TEST(RenderAddress, PlainMatchesInetNtop) {
   }
 }
 
+TEST(RenderAddress, ListenerNameCarriesTheDeviceAsSsPrintsIt) {
+  auto name = [](const model::ListenerInfo& l) {
+    fmt::memory_buffer b;
+    append_listener_name(b, l);
+    return fmt::to_string(b);
+  };
+  model::ListenerInfo l;
+  l.family = AF_INET;
+  l.addr = v4(127, 0, 0, 1);
+  l.port = 8080;
+  EXPECT_EQ(name(l), "127.0.0.1:8080");
+  l.ifindex = 1;
+  l.device = {'l', 'o'};
+  EXPECT_EQ(name(l), "127.0.0.1%lo:8080");
+  model::ListenerInfo w;
+  w.family = AF_INET6;
+  w.port = 443;
+  EXPECT_EQ(name(w), "[::]:443");
+  w.ifindex = 2;
+  w.device = {'e', 't', 'h', '0'};
+  EXPECT_EQ(name(w), "[::]%eth0:443");
+}
+
 }  // namespace
 }  // namespace tcpscope::render
