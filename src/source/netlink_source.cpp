@@ -13,7 +13,7 @@ Result<std::unique_ptr<NetlinkSource>> NetlinkSource::open(const std::string& re
     // Read before our netlink socket exists, as summary does, so "sockets: used" matches. A
     // host state that cannot be read is left out: the replay then says it is unknown.
     model::HostState host;
-    if (auto h = procfs::read_host_state(proc_root)) host = std::move(*h);
+    if (auto h = procfs::read_host_state(proc_root)) host = *h;
     TCPSCOPE_TRY(
         writer->write_host_frame(kHostFrameKind, encode_host_record(host, current_ifnames())));
   }
