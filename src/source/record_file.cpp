@@ -158,13 +158,7 @@ RecordReader RecordReader::from_bytes(std::vector<std::byte> bytes) {
   return r;
 }
 
-Result<size_t> RecordReader::read_at(uint64_t offset, std::span<std::byte> dst) {
-  if (!fd_.valid()) {
-    if (offset >= mem_.size()) return size_t{0};
-    const size_t n = std::min(dst.size(), mem_.size() - static_cast<size_t>(offset));
-    std::memcpy(dst.data(), mem_.data() + offset, n);
-    return n;
-  }
+Result<size_t> RecordReader::pread_all(uint64_t offset, std::span<std::byte> dst) {
   size_t done = 0;
   while (done < dst.size()) {
     const ssize_t n =
@@ -177,6 +171,28 @@ Result<size_t> RecordReader::read_at(uint64_t offset, std::span<std::byte> dst) 
     done += static_cast<size_t>(n);
   }
   return done;
+}
+
+Result<size_t> RecordReader::read_at(uint64_t offset, std::span<std::byte> dst) {
+  if (!fd_.valid()) {
+    if (offset >= mem_.size()) return size_t{0};
+    const size_t n = std::min(dst.size(), mem_.size() - static_cast<size_t>(offset));
+    std::memcpy(dst.data(), mem_.data() + offset, n);
+    return n;
+  }
+  // Frames are small (a few hundred bytes to 32 KiB): read the file in windows of kWindow bytes
+  // rather than two preads per frame, which cost more than the decoding.
+  if (dst.size() > kWindow) return pread_all(offset, dst);
+  if (offset < window_offset_ || offset + dst.size() > window_offset_ + window_.size()) {
+    window_.resize(kWindow);
+    const size_t n = TCPSCOPE_TRY(pread_all(offset, window_));
+    window_.resize(n);
+    window_offset_ = offset;
+  }
+  const size_t avail = static_cast<size_t>(window_offset_ + window_.size() - offset);
+  const size_t n = std::min(dst.size(), avail);
+  std::memcpy(dst.data(), window_.data() + (offset - window_offset_), n);
+  return n;
 }
 
 Result<bool> RecordReader::next(RecordedDatagram& out) {

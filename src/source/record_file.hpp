@@ -84,8 +84,10 @@ class RecordReader {
 
  private:
   RecordReader() = default;
+  static constexpr size_t kWindow = size_t{256} << 10;
   // Up to dst.size() bytes at `offset`; fewer only at the end of the file.
   Result<size_t> read_at(uint64_t offset, std::span<std::byte> dst);
+  Result<size_t> pread_all(uint64_t offset, std::span<std::byte> dst);
   Result<bool> next_frame(RecordedDatagram& out);
   Result<bool> next_ss_message(RecordedDatagram& out);
 
@@ -96,6 +98,8 @@ class RecordReader {
   bool ss_format_ = false;  // an `ss -D` file: raw messages, no frames
   uint64_t offset_ = 0;
   std::vector<std::byte> buffer_;  // capacity kept; <= kMaxRecordedDatagram
+  std::vector<std::byte> window_;  // file bytes from window_offset_; <= kWindow
+  uint64_t window_offset_ = 0;
 };
 
 // Splits a whole recorded file in memory into datagrams (tests). Errors name the offset of a
