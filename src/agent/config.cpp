@@ -328,9 +328,10 @@ Result<AgentConfig> load_config(const AgentFlags& f) {
   AgentConfig c;
   if (!f.config_file.empty()) {
     std::string content;
-    if (auto st = read_file(f.config_file.c_str(), content); !st) {
+    if (auto st = read_file(f.config_file.c_str(), content, kConfigFileLimit); !st) {
       return fail(std::move(st.error()).context("--config"));
     }
+    if (auto st = check_text(content, f.config_file); !st) return fail(std::move(st.error()));
     TCPSCOPE_TRY(parse_config_toml(content, f.config_file, c));
     c.config_file = f.config_file;
   }

@@ -32,6 +32,11 @@ Status RereadFile::read(std::string& buffer) const {
     }
     if (n == 0) break;
     used += static_cast<size_t>(n);
+    // The kernel's files are far smaller; this is a --proc-root pointing at something else.
+    if (used > kProcFileLimit) {
+      buffer.resize(used);
+      return fail(too_large(path_, kProcFileLimit));
+    }
   }
   buffer.resize(used);
   return {};

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "base/file.hpp"
 #include "base/locked_file.hpp"
 #include "cli/commands.hpp"
 #include "model/counter_catalog.hpp"
@@ -72,9 +73,6 @@ int run_once(const CountersOptions& opts, const model::CounterPatterns& patterns
   bool have_history = false;
   if (use_history) {
     const std::string path = history_path();
-    if (opts.reset && ::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return report(Error::from_errno("remove history file " + path, errno));
-    }
     auto f = LockedFile::open(path);
     if (!f) {
       const int rc = report(f.error().context("history file"));
@@ -83,15 +81,25 @@ int run_once(const CountersOptions& opts, const model::CounterPatterns& patterns
       return rc;
     }
     file.emplace(std::move(*f));
+    // The history is only read here; it is replaced (or, for -r -s, removed) at the end, once
+    // the counters have been read, so a failed run leaves it as it was.
     std::string content;
-    if (!opts.absolute && nstat::history_aged_out(file->mtime_s(), clock_seconds(CLOCK_REALTIME),
-                                                  clock_seconds(CLOCK_BOOTTIME))) {
+    if (opts.reset) {
+      // -r: start a new history; the old one is discarded at the end.
+    } else if (!opts.absolute &&
+               nstat::history_aged_out(file->mtime_s(), clock_seconds(CLOCK_REALTIME),
+                                       clock_seconds(CLOCK_BOOTTIME))) {
       std::fprintf(stderr,
                    "tcpscope: history is aged out (written before the last boot), "
                    "resetting\n");
-      if (auto st = file->replace(""); !st) return report(st.error());
-    } else if (auto st = file->read_all(content); !st) {
-      return report(st.error());
+    } else if (auto st = file->read_all(content, kHistoryFileLimit); !st) {
+      const int rc = report(st.error().context("history file"));
+      std::fprintf(stderr, "hint: remove it, or run with -r to start a new history\n");
+      return rc;
+    } else if (auto text = check_text(content, path); !text) {
+      const int rc = report(text.error().context("history file"));
+      std::fprintf(stderr, "hint: remove it, or run with -r to start a new history\n");
+      return rc;
     }
     if (auto st = nstat::parse_history(content, history); !st) {
       const int rc = report(st.error().context(path));
@@ -129,7 +137,11 @@ int run_once(const CountersOptions& opts, const model::CounterPatterns& patterns
     }
     rc = write_stdout(out);
   }
-  if (file && !opts.no_update) {
+  if (file && opts.no_update && opts.reset) {
+    if (::unlink(file->path().c_str()) != 0 && errno != ENOENT) {
+      return report(Error::from_errno("remove history file " + file->path(), errno));
+    }
+  } else if (file && !opts.no_update) {
     model::CounterSnapshot next;
     nstat::next_history(current, have_history ? &history.counters : nullptr, opts.zeros, patterns,
                         next);

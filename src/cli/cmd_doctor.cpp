@@ -171,9 +171,10 @@ Result<Config> configure(const DoctorOptions& o) {
   Config c;
   if (!o.config.empty()) {
     std::string content;
-    if (auto st = read_file(o.config.c_str(), content); !st) {
+    if (auto st = read_file(o.config.c_str(), content, kConfigFileLimit); !st) {
       return fail(std::move(st.error()).context("--config"));
     }
+    if (auto st = check_text(content, o.config); !st) return fail(std::move(st.error()));
     if (auto st = doctor::parse_threshold_config(c.thresholds, content, o.config); !st) {
       return fail(std::move(st.error()));
     }

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <bit>
 #include <cstdio>
+#include <map>
 #include <optional>
 
 #include "cli/commands.hpp"
@@ -76,6 +77,12 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
 
   auto src = source::open_source(*so);
   if (!src) return report(src.error());
+  if (so->kind == source::SourceKind::kReplay) {
+    // The recording host's interface names, or none: never this host's for its indexes.
+    const auto* recorded = (*src)->recorded_host();
+    names.use_recorded_ifnames(recorded != nullptr ? recorded->ifnames
+                                                   : std::map<uint32_t, std::string>{});
+  }
 
   std::optional<source::ProcessMap> procs;
   if (o.processes) {

@@ -27,8 +27,11 @@ void add_summary_command(CLI::App& app, SummaryOptions& opts) {
 int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
   auto so = opts.source.resolve();
   if (!so) return report(so.error());
+  const bool replay = so->kind == source::SourceKind::kReplay;
   // Read sockstat before our own netlink socket exists, so "sockets: used" does not count it.
-  auto host = procfs::read_host_state(so->proc_root);
+  // A replay never shows this host's numbers: the record's, or unknown.
+  Result<model::HostState> host = model::HostState{};
+  if (!replay) host = procfs::read_host_state(so->proc_root);
   if (!host) return report(host.error());
   source::NameCache names(source::NameCache::Options{so->proc_root, {}});
   auto words = filter_words(opts.extras);
@@ -38,6 +41,14 @@ int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
   if (!filter) return report(filter.error());
   auto src = source::open_source(*so);
   if (!src) return report(src.error());
+  if (replay) {
+    if (const auto* recorded = (*src)->recorded_host()) {
+      *host = recorded->host;
+      host->origin = model::HostOrigin::kRecord;
+    } else {
+      host->origin = model::HostOrigin::kNotRecorded;
+    }
+  }
   model::Census census(&names);
   FilterRunner runner(*filter, **src);
   model::DumpStats totals;

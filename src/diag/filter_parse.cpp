@@ -1,8 +1,10 @@
 // ss's filter language: words,
 // state words, the expression grammar and its operands.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "base/file.hpp"
 #include "diag/filter.hpp"
 
 namespace tcpscope::diag {
@@ -633,16 +636,20 @@ Result<Filter> parse_filter(const FilterInput& input, const ParseOptions& option
 }
 
 Result<std::string> read_filter_file(const std::string& path) {
-  FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "re");
-  if (f == nullptr) return fail(Error::from_errno("open filter file " + path, errno));
+  const std::string name = path == "-" ? std::string("filter file (stdin)") : "filter file " + path;
   std::string out;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  const bool failed = std::ferror(f) != 0;
-  const int err = errno;
-  if (f != stdin) std::fclose(f);
-  if (failed) return fail(Error::from_errno("read filter file " + path, err));
+  if (path == "-") {
+    if (auto st = read_fd(STDIN_FILENO, name, out, kConfigFileLimit); !st) {
+      return fail(std::move(st.error()));
+    }
+  } else {
+    auto fd = open_cloexec(path.c_str(), O_RDONLY);
+    if (!fd) return fail(Error::from_errno("open filter file " + path, fd.error().err()));
+    if (auto st = read_fd(fd->get(), name, out, kConfigFileLimit); !st) {
+      return fail(std::move(st.error()));
+    }
+  }
+  if (auto st = check_text(out, name); !st) return fail(std::move(st.error()));
   return out;
 }
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <string>
 
+#include "base/file.hpp"
+
 namespace tcpscope::doctor {
 
 namespace {
@@ -125,10 +127,10 @@ Status parse_threshold_config(Thresholds& t, std::string_view content, std::stri
     line = trim(line);
     if (line.empty()) continue;
     const size_t eq = line.find('=');
-    Status st =
-        eq == std::string_view::npos
-            ? fail(Error::usage("expected `name = value`, got \"" + std::string(line) + "\""))
-            : set_threshold(t, line.substr(0, eq), line.substr(eq + 1));
+    Status st = eq == std::string_view::npos
+                    ? fail(Error::usage("expected `name = value`, got \"" +
+                                        escape_excerpt(line, 60) + "\""))
+                    : set_threshold(t, line.substr(0, eq), line.substr(eq + 1));
     if (!st) {
       return fail(
           std::move(st.error()).context(std::string(origin) + ":" + std::to_string(line_no)));

@@ -61,7 +61,12 @@ struct TunableValue {
   std::string text;               // info.count == 0: the file's content, trimmed
 };
 
+// Where the host numbers come from. A replay takes them from the record; a record without them
+// (older records, `ss -D` files) leaves them unknown rather than showing this host's.
+enum class HostOrigin : uint8_t { kLive, kRecord, kNotRecorded };
+
 struct HostState {
+  HostOrigin origin = HostOrigin::kLive;
   SockStat sockstat;
   bool has_sockstat = false;
   std::optional<uint64_t> curr_estab;  // Tcp: CurrEstab (ESTABLISHED + CLOSE-WAIT)

@@ -33,6 +33,12 @@ Status CounterSampler::read_into(model::CounterSnapshot& out, int64_t taken_ns) 
         return fail(std::move(f.error()));
       }
     }
+    if (!files_[0].is_open() && !files_[1].is_open() && !files_[2].is_open()) {
+      return fail(
+          Error(ErrorKind::kRuntime,
+                "no counters under " + proc_root_ + "/net (snmp, snmp6, netstat): not a proc root?",
+                ENOENT));
+    }
     opened_ = true;
   }
   out.begin(taken_ns);

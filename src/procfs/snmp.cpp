@@ -118,14 +118,23 @@ Status read_counters(std::string_view proc_root, std::string& buffer, CounterFn 
   };
   static constexpr File kFiles[] = {{"snmp", false}, {"snmp6", true}, {"netstat", false}};
   std::string path;
+  int found = 0;
   for (const File& f : kFiles) {
     path.assign(proc_root).append("/net/").append(f.name);
     if (auto st = read_file(path.c_str(), buffer); !st) {
       if (st.error().err() == ENOENT) continue;
       return st;
     }
+    ++found;
     auto st = f.list ? parse_snmp_list(buffer, fn) : parse_snmp_table(buffer, fn);
     if (!st) return fail(std::move(st.error()).context(path));
+  }
+  // A kernel without IPv6 lacks snmp6, but none of the three means a wrong proc root.
+  if (found == 0) {
+    return fail(Error(ErrorKind::kRuntime,
+                      "no counters under " + std::string(proc_root) +
+                          "/net (snmp, snmp6, netstat): not a proc root?",
+                      ENOENT));
   }
   return {};
 }

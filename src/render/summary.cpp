@@ -103,6 +103,23 @@ void listener_json(JsonWriter& w, const model::ListenerInfo& l) {
   w.end_object();
 }
 
+// How a number the host state lacks is shown.
+std::string_view unknown(const HostState& h) {
+  return h.origin == model::HostOrigin::kLive ? "unknown" : "unknown (not in the record)";
+}
+
+std::string_view origin_key(model::HostOrigin o) {
+  switch (o) {
+    case model::HostOrigin::kLive:
+      return "live";
+    case model::HostOrigin::kRecord:
+      return "record";
+    case model::HostOrigin::kNotRecorded:
+      return "unknown";
+  }
+  return "live";
+}
+
 std::string percent(uint64_t n, std::optional<uint64_t> of) {
   if (!of || *of == 0) return "";
   return fmt::format(" ({:.1f}%)", 100.0 * static_cast<double>(n) / static_cast<double>(*of));
@@ -112,8 +129,14 @@ std::string percent(uint64_t n, std::optional<uint64_t> of) {
 
 void append_ss_summary_text(fmt::memory_buffer& b, const HostState& h) {
   const auto& s = h.sockstat;
-  const model::SsSummary n = model::ss_summary(h);
   auto o = fmt::appender(b);
+  if (!h.has_sockstat) {
+    // A replay of a record without host data: ss's numbers come from sockstat, unknown here.
+    fmt::format_to(o, "Total: {}\n", unknown(h));
+    fmt::format_to(o, "TCP:   {}\n", unknown(h));
+    return;
+  }
+  const model::SsSummary n = model::ss_summary(h);
   fmt::format_to(o, "Total: {}\n", n.total);
   fmt::format_to(o, "TCP:   {} (estab {}, closed {}, orphaned {}, timewait {})\n\n", n.tcp_total,
                  n.estab, n.closed, n.orphaned, n.timewait);
@@ -139,6 +162,7 @@ void append_summary_json(fmt::memory_buffer& b, const Census& c, const HostState
     w.string(netns);
   }
   w.key("source").string(source);
+  w.key("host_data").string(origin_key(h.origin));
 
   w.key("tcp").begin_object(Layout::kBlock);
   w.key("states").begin_object(Layout::kBlock);
@@ -187,7 +211,11 @@ void append_summary_json(fmt::memory_buffer& b, const Census& c, const HostState
   w.key("sockstat");
   sockstat_json(w, h);
   w.key("ss_summary");
-  ss_summary_json(w, h);
+  if (h.has_sockstat) {
+    ss_summary_json(w, h);
+  } else {
+    w.null();
+  }
   w.end_object();
   b.push_back('\n');
 }
@@ -225,12 +253,19 @@ void append_summary_text(fmt::memory_buffer& b, const Census& c, const HostState
   const uint64_t tw = c.tcp()[static_cast<int>(TcpState::kTimeWait)].total();
   const auto& t = h.tunables;
   fmt::format_to(o, "\nTIME-WAIT: {}", tw);
+  const bool not_recorded = h.origin == model::HostOrigin::kNotRecorded;
   if (t.tcp_max_tw_buckets) {
     fmt::format_to(o, " of net.ipv4.tcp_max_tw_buckets {}{}", *t.tcp_max_tw_buckets,
                    percent(tw, t.tcp_max_tw_buckets));
+  } else if (not_recorded) {
+    fmt::format_to(o, " of net.ipv4.tcp_max_tw_buckets {}", unknown(h));
   }
   fmt::format_to(o, "\nOrphans: {} in this namespace", c.orphans());
-  if (auto n = h.orphans_hostwide()) fmt::format_to(o, "; {} host-wide", *n);
+  if (auto n = h.orphans_hostwide()) {
+    fmt::format_to(o, "; {} host-wide", *n);
+  } else if (not_recorded) {
+    fmt::format_to(o, "; host-wide {}", unknown(h));
+  }
   if (t.tcp_max_orphans) {
     fmt::format_to(o, " of net.ipv4.tcp_max_orphans {}{}", *t.tcp_max_orphans,
                    percent(h.orphans_hostwide().value_or(0), t.tcp_max_orphans));
@@ -244,7 +279,7 @@ void append_summary_text(fmt::memory_buffer& b, const Census& c, const HostState
                      percent(*p, m[1]));
     }
   } else {
-    fmt::format_to(o, "unknown");
+    fmt::format_to(o, "{}", unknown(h));
   }
   fmt::format_to(o,
                  "\nNote: sockstat's alloc, orphan and mem are machine-wide, not per network "

@@ -75,9 +75,15 @@ struct CgroupWalk {
 
 }  // namespace
 
+void NameCache::use_recorded_ifnames(const std::map<uint32_t, std::string>& names) {
+  ifnames_.clear();
+  for (const auto& [index, name] : names) ifnames_[index] = name;
+  ifnames_recorded_ = true;
+}
+
 std::string_view NameCache::ifname(uint32_t ifindex) {
   auto [it, inserted] = ifnames_.try_emplace(ifindex);
-  if (inserted) {
+  if (inserted && !ifnames_recorded_) {
     char buf[IF_NAMESIZE] = {};
     if (if_indextoname(ifindex, buf) != nullptr) it->second = buf;
   }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -36,6 +37,10 @@ class NameCache final : public model::NameLookup {
   std::string_view cgroup_path(uint64_t id) override;
   std::string_view service(uint16_t port, uint8_t protocol) override;
 
+  // Interface names from a record (replay): only these are known, the running system is not
+  // asked (its interfaces are not the recording host's).
+  void use_recorded_ifnames(const std::map<uint32_t, std::string>& names);
+
   // The ephemeral port range in force (read on first use).
   std::pair<uint16_t, uint16_t> ephemeral_range();
 
@@ -44,6 +49,7 @@ class NameCache final : public model::NameLookup {
 
   Options options_;
   std::unordered_map<uint32_t, std::string> ifnames_;
+  bool ifnames_recorded_ = false;
   std::unordered_map<uint64_t, std::string> cgroups_;  // node-based: views stay valid
   int cgroup_walks_ = 0;
   std::unordered_map<uint32_t, std::string> services_;  // key: protocol << 16 | port

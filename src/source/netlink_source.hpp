@@ -13,7 +13,9 @@ namespace tcpscope::source {
 
 class NetlinkSource final : public SocketSource {
  public:
-  static Result<std::unique_ptr<NetlinkSource>> open(const std::string& record_file);
+  // With a record file, the host data of `proc_root` (host_record.hpp) is written first.
+  static Result<std::unique_ptr<NetlinkSource>> open(const std::string& record_file,
+                                                     const std::string& proc_root = "/proc");
   Result<model::DumpStats> dump(const model::DumpRequest& req,
                                 model::SocketVisitor& visitor) override;
   std::string_view name() const override { return "netlink"; }

@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <memory>
 
 #include "source/netlink_source.hpp"
@@ -24,11 +25,21 @@ class AutoSource final : public SocketSource {
         used_ = "netlink";
         return r;
       }
+      notice(r.error());
     }
     used_ = "proc";
     return proc_.dump(req, visitor);
   }
   std::string_view name() const override { return used_; }
+
+  // One line per run, however many dumps fall back (a missing udp_diag module refuses every
+  // UDP dump).
+  void notice(const Error& e) {
+    if (noticed_) return;
+    noticed_ = true;
+    std::fprintf(stderr, "tcpscope: sock_diag refused (%s); reading /proc instead\n",
+                 e.what().c_str());
+  }
 
  private:
   static bool falls_back(const Error& e) {
@@ -37,6 +48,7 @@ class AutoSource final : public SocketSource {
   std::unique_ptr<NetlinkSource> netlink_;
   ProcSource proc_;
   std::string_view used_ = "netlink";
+  bool noticed_ = false;
 };
 
 }  // namespace
@@ -51,19 +63,24 @@ Result<std::unique_ptr<SocketSource>> open_source(const SourceOptions& options) 
       return std::unique_ptr<SocketSource>(std::move(*r));
     }
     case SourceKind::kNetlink: {
-      auto r = NetlinkSource::open(options.record_file);
+      auto r = NetlinkSource::open(options.record_file, options.proc_root);
       if (!r) return fail(std::move(r.error()));
       return std::unique_ptr<SocketSource>(std::move(*r));
     }
     case SourceKind::kAuto: {
-      auto r = NetlinkSource::open(options.record_file);
+      auto r = NetlinkSource::open(options.record_file, options.proc_root);
       if (!r) {
         const auto kind = r.error().kind();
         if (kind != ErrorKind::kPermission && kind != ErrorKind::kUnsupported) {
           return fail(std::move(r.error()));
         }
-        return std::unique_ptr<SocketSource>(
-            std::make_unique<AutoSource>(nullptr, options.proc_root));
+        // /proc cannot be recorded: a --record without sock_diag would write nothing.
+        if (!options.record_file.empty()) {
+          return fail(std::move(r.error()).context("--record needs sock_diag"));
+        }
+        auto a = std::make_unique<AutoSource>(nullptr, options.proc_root);
+        a->notice(r.error());
+        return std::unique_ptr<SocketSource>(std::move(a));
       }
       return std::unique_ptr<SocketSource>(
           std::make_unique<AutoSource>(std::move(*r), options.proc_root));

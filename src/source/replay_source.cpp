@@ -5,35 +5,50 @@
 #include <cstring>
 #include <string>
 
-#include "base/file.hpp"
 #include "diag/decode.hpp"
 #include "netlink/message.hpp"
 
 namespace tcpscope::source {
 
 Result<std::unique_ptr<ReplaySource>> ReplaySource::open(const std::string& path) {
-  std::string content;
-  if (auto st = read_file(path.c_str(), content); !st) return fail(std::move(st.error()));
-  std::vector<std::byte> bytes(content.size());
-  std::memcpy(bytes.data(), content.data(), content.size());
-  auto src = from_bytes(std::move(bytes));
-  if (!src) return fail(std::move(src.error()).context(path));
+  auto reader = RecordReader::open(path);
+  if (!reader) return fail(std::move(reader.error()));
+  std::unique_ptr<ReplaySource> src(new ReplaySource(std::move(*reader)));
+  TCPSCOPE_TRY(src->validate());
   return src;
 }
 
 Result<std::unique_ptr<ReplaySource>> ReplaySource::from_bytes(std::vector<std::byte> bytes) {
-  std::unique_ptr<ReplaySource> src(new ReplaySource(std::move(bytes)));
-  auto split = split_record_file(src->bytes_);
-  if (!split) return fail(std::move(split.error()));
-  src->datagrams_ = std::move(*split);
+  std::unique_ptr<ReplaySource> src(new ReplaySource(RecordReader::from_bytes(std::move(bytes))));
+  TCPSCOPE_TRY(src->validate());
   return src;
+}
+
+Status ReplaySource::validate() {
+  reader_.rewind();
+  RecordedDatagram d;
+  for (;;) {
+    const bool more = TCPSCOPE_TRY(reader_.next(d));
+    if (!more) return {};
+    if (d.protocol == 0 && d.ext == kHostFrameKind) {
+      const std::string_view text(reinterpret_cast<const char*>(d.bytes.data()), d.bytes.size());
+      if (auto st = decode_host_record(text, host_); !st) {
+        return fail(std::move(st.error()).context(reader_.name()));
+      }
+      has_host_ = true;
+    }
+  }
 }
 
 Result<model::DumpStats> ReplaySource::dump(const model::DumpRequest& req,
                                             model::SocketVisitor& visitor) {
   model::DumpStats stats;
   const netlink::WalkExpect expect{0, 0, false};
-  for (const auto& d : datagrams_) {
+  reader_.rewind();
+  RecordedDatagram d;
+  for (;;) {
+    const bool more = TCPSCOPE_TRY(reader_.next(d));
+    if (!more) break;
     if (d.protocol != req.protocol) continue;
     if (d.family != 0 && d.family != req.family) continue;
     ++stats.datagrams;
@@ -51,7 +66,7 @@ Result<model::DumpStats> ReplaySource::dump(const model::DumpRequest& req,
       visitor.on_socket(record_);
       return {};
     });
-    if (!walked) return fail(std::move(walked.error()));
+    if (!walked) return fail(std::move(walked.error()).context(reader_.name()));
     if (walked->dump_interrupted) stats.interrupted = true;
     // ss -D files hold both families' dumps; keep walking past NLMSG_DONE.
   }

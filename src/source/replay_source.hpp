@@ -1,5 +1,6 @@
 // ReplaySource: sockets from a file written by --record (or by `ss -D`), decoded exactly as a
 // live dump is. The state mask is applied here (the recording may hold more states than asked).
+// The file is streamed (source/record_file.hpp: RecordReader), read again for each dump.
 #pragma once
 
 #include <string>
@@ -20,12 +21,16 @@ class ReplaySource final : public SocketSource {
   Result<model::DumpStats> dump(const model::DumpRequest& req,
                                 model::SocketVisitor& visitor) override;
   std::string_view name() const override { return "replay"; }
+  const RecordedHost* recorded_host() const override { return has_host_ ? &host_ : nullptr; }
 
  private:
-  explicit ReplaySource(std::vector<std::byte> bytes) : bytes_(std::move(bytes)) {}
-  std::vector<std::byte> bytes_;
-  std::vector<RecordedDatagram> datagrams_;
+  explicit ReplaySource(RecordReader reader) : reader_(std::move(reader)) {}
+  // One pass without decoding: a bad frame is reported before anything is printed.
+  Status validate();
+  RecordReader reader_;
   model::SocketRecord record_;
+  RecordedHost host_;
+  bool has_host_ = false;
 };
 
 }  // namespace tcpscope::source

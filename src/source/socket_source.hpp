@@ -12,6 +12,7 @@
 
 #include "base/result.hpp"
 #include "model/dump.hpp"
+#include "source/host_record.hpp"
 
 namespace tcpscope::source {
 
@@ -22,6 +23,9 @@ class SocketSource {
                                         model::SocketVisitor& visitor) = 0;
   // "netlink", "proc" or "replay"; the source actually used for the last dump.
   virtual std::string_view name() const = 0;
+  // A replay: what the record says of its host (nullptr when the record has no host data,
+  // which every host number then is unknown). Live sources: nullptr.
+  virtual const RecordedHost* recorded_host() const { return nullptr; }
 };
 
 enum class SourceKind { kAuto, kNetlink, kProc, kReplay };

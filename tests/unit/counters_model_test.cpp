@@ -177,11 +177,15 @@ TEST(CounterSampler, ReadsFixtureAndDiffsTwoReads) {
   EXPECT_EQ(s.previous().size(), s.current().size());
 }
 
-TEST(CounterSampler, MissingFilesReadAsNoCounters) {
+TEST(CounterSampler, AProcRootWithoutCountersIsAnError) {
   procfs::CounterSampler bad("/nonexistent-tcpscope-root");
-  // Like nstat, each file is read only if it exists (snmp6 is absent without IPv6).
-  ASSERT_TRUE(bad.sample_at(1).has_value());
-  EXPECT_EQ(bad.current().size(), 0u);
+  // Each file is read only if it exists (snmp6 is absent without IPv6), but none at all is a
+  // wrong proc root, not a host without counters.
+  auto st = bad.sample_at(1);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_NE(st.error().what().find("no counters under /nonexistent-tcpscope-root/net"),
+            std::string::npos)
+      << st.error().what();
 }
 
 TEST(CounterSampler, SteadyRefillAllocatesNoNewNameStorage) {

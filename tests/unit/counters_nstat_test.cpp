@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file.hpp"
 #include "base/locked_file.hpp"
 #include "model/nstat.hpp"
 #include "procfs/counter_sampler.hpp"
@@ -284,7 +285,7 @@ TEST_F(NstatHistoryFile, RoundTripThroughDisk) {
     auto f = LockedFile::open(path);
     ASSERT_TRUE(f.has_value()) << f.error().what();
     std::string content;
-    ASSERT_TRUE(f->read_all(content).has_value());
+    ASSERT_TRUE(f->read_all(content, kHistoryFileLimit).has_value());
     EXPECT_EQ(content, "");  // created empty
     CounterSnapshot next;
     next_history(cur, nullptr, true, CounterPatterns(), next);
@@ -299,7 +300,7 @@ TEST_F(NstatHistoryFile, RoundTripThroughDisk) {
   auto f = LockedFile::open(path);
   ASSERT_TRUE(f.has_value());
   std::string content;
-  ASSERT_TRUE(f->read_all(content).has_value());
+  ASSERT_TRUE(f->read_all(content, kHistoryFileLimit).has_value());
   History h;
   ASSERT_TRUE(parse_history(content, h).has_value());
   EXPECT_EQ(h.source, "kernel netns=77");

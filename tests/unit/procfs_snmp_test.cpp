@@ -2,6 +2,7 @@
 // `PROC_ROOT=netns1 nstat -a -s -z` printed for the same captured files.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <fstream>
 #include <set>
@@ -165,13 +166,15 @@ TEST(Snmp, FindCounterPropagatesErrors) {
   EXPECT_EQ(v.error().kind(), ErrorKind::kMalformed);
 }
 
-TEST(Snmp, ReadCountersSkipsMissingFiles) {
-  // host/ has no net/ files at all: nothing to report, no error.
+TEST(Snmp, ReadCountersRefusesARootWithoutCounters) {
+  // host/ has no net/ files at all: a wrong proc root (`counters --proc-root` must then fail and
+  // leave the history alone), not a host whose counters are all absent.
   size_t n = 0;
   std::string buffer;
   auto st = read_counters(std::string(TCPSCOPE_FIXTURES) + "/proc/host", buffer,
                           [&](std::string_view, uint64_t) { ++n; });
-  ASSERT_TRUE(st.has_value());
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().err(), ENOENT);
   EXPECT_EQ(n, 0u);
 }
 
