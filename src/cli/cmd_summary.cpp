@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <map>
 
 #include "cli/commands.hpp"
 #include "cli/filtering.hpp"
@@ -42,12 +43,17 @@ int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
   auto src = source::open_source(*so);
   if (!src) return report(src.error());
   if (replay) {
-    if (const auto* recorded = (*src)->recorded_host()) {
+    const auto* recorded = (*src)->recorded_host();
+    if (recorded != nullptr) {
       *host = recorded->host;
       host->origin = model::HostOrigin::kRecord;
     } else {
       host->origin = model::HostOrigin::kNotRecorded;
     }
+    // Listener devices are named as on the recording host, or not at all: never this host's
+    // names for the recorded indexes.
+    names.use_recorded_ifnames(recorded != nullptr ? recorded->ifnames
+                                                   : std::map<uint32_t, std::string>{});
   }
   model::Census census(&names);
   FilterRunner runner(*filter, **src);
