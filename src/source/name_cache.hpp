@@ -37,8 +37,9 @@ class NameCache final : public model::NameLookup {
   std::string_view cgroup_path(uint64_t id) override;
   std::string_view service(uint16_t port, uint8_t protocol) override;
 
-  // Interface names from a record (replay): only these are known, the running system is not
-  // asked (its interfaces are not the recording host's).
+  // A replay: interface names come from the record only, and cgroup ids are not named at all;
+  // the running system is not asked (its interfaces and cgroup hierarchy are not the recording
+  // host's, nor the same boot's).
   void use_recorded_ifnames(const std::map<uint32_t, std::string>& names);
 
   // The ephemeral port range in force (read on first use).
@@ -49,7 +50,7 @@ class NameCache final : public model::NameLookup {
 
   Options options_;
   std::unordered_map<uint32_t, std::string> ifnames_;
-  bool ifnames_recorded_ = false;
+  bool ifnames_recorded_ = false;  // a replay (use_recorded_ifnames)
   std::unordered_map<uint64_t, std::string> cgroups_;  // node-based: views stay valid
   int cgroup_walks_ = 0;
   std::unordered_map<uint32_t, std::string> services_;  // key: protocol << 16 | port
