@@ -32,6 +32,7 @@ std::string_view netid(uint8_t protocol) {
 }  // namespace
 
 void append_csv_field(fmt::memory_buffer& out, std::string_view s) {
+  if (s.empty()) return;  // a default view may have no data pointer at all
   if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
     put(out, s);
     return;

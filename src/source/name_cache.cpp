@@ -107,7 +107,7 @@ void NameCache::walk_cgroups() {
 }
 
 std::string_view NameCache::cgroup_path(uint64_t id) {
-  if (ifnames_recorded_) return {};  // a replay: ids of the recording host, unnamed here
+  if (ifnames_recorded_) return "";  // a replay: ids of the recording host, unnamed here
   if (cgroup_walks_ == 0) walk_cgroups();
   auto it = cgroups_.find(id);
   if (it == cgroups_.end() && cgroup_walks_ < 2) {

@@ -33,6 +33,12 @@ size_t count(const std::string& s, char c) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), c));
 }
 
+TEST(RenderCsv, EmptyFieldsIncludingADefaultView) {
+  // A lookup that knows no name may return a default view (no data pointer): an empty field.
+  EXPECT_EQ(field(std::string_view()), "");
+  EXPECT_EQ(field(""), "");
+}
+
 TEST(RenderCsv, Header) {
   fmt::memory_buffer b;
   append_csv_header(b);

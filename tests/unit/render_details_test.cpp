@@ -12,15 +12,6 @@ namespace tcpscope::render {
 namespace {
 
 using namespace testing_details;  // NOLINT(google-build-using-namespace)
-using model::SocketRecord;
-using model::TcpState;
-using testing::FakeNames;
-using testing::set_cong;
-using testing::set_info;
-using testing::tcp4;
-using testing::tcp6;
-using testing::v4;
-using testing::verified_estab;
 
 // ---------------------------------------------------------------------------------------------
 // -o timers
