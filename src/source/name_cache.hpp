@@ -50,7 +50,7 @@ class NameCache final : public model::NameLookup {
 
   Options options_;
   std::unordered_map<uint32_t, std::string> ifnames_;
-  bool ifnames_recorded_ = false;  // a replay (use_recorded_ifnames)
+  bool ifnames_recorded_ = false;                      // a replay (use_recorded_ifnames)
   std::unordered_map<uint64_t, std::string> cgroups_;  // node-based: views stay valid
   int cgroup_walks_ = 0;
   std::unordered_map<uint32_t, std::string> services_;  // key: protocol << 16 | port
