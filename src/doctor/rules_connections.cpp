@@ -13,6 +13,18 @@ namespace tcpscope::doctor::detail {
 
 using model::TcpState;
 
+namespace {
+
+// Both TIME-WAIT findings: the level against its cap, and who the connections went to.
+void time_wait_evidence(Finding& f, const Snapshot& s, uint64_t tw, int64_t max_tw) {
+  f.metrics.push_back({"time_wait", static_cast<double>(tw), ""});
+  f.metrics.push_back({"tcp_max_tw_buckets", static_cast<double>(max_tw), ""});
+  f.evidence.emplace_back("Top remote endpoints in TIME-WAIT:");
+  add_endpoints(f, s.time_wait_by_remote, 0, 5, false);
+}
+
+}  // namespace
+
 void check_time_wait(Builder& b) {
   const auto& s = b.s_;
   const auto& w = s.counters;
@@ -28,10 +40,7 @@ void check_time_wait(Builder& b) {
     f.evidence.push_back(b.counter_line(Counter::kTimeWaitOverflow));
     f.evidence.push_back(fmt::format("TIME-WAIT sockets: {} (limit {})", tw, max_tw.value_or(0)));
     b.counter(f, Counter::kTimeWaitOverflow);
-    f.metrics.push_back({"time_wait", static_cast<double>(tw), ""});
-    f.metrics.push_back({"tcp_max_tw_buckets", static_cast<double>(max_tw.value_or(0)), ""});
-    f.evidence.emplace_back("Top remote endpoints in TIME-WAIT:");
-    add_endpoints(f, s.time_wait_by_remote, 0, 5, false);
+    time_wait_evidence(f, s, tw, max_tw.value_or(0));
     f.explanation =
         "Beyond the cap, a closing socket is destroyed at once instead of waiting 60 s: the\n"
         "peer's late FIN/ACK draws a RST, and old segments can land in a new connection.";
@@ -49,10 +58,7 @@ void check_time_wait(Builder& b) {
         b.add(CheckId::kTimeWaitPressure, Severity::kWarning,
               fmt::format("TIME-WAIT at {:.0f}% of net.ipv4.tcp_max_tw_buckets ({} of {})",
                           pct(static_cast<double>(tw), static_cast<double>(*max_tw)), tw, *max_tw));
-    f.metrics.push_back({"time_wait", static_cast<double>(tw), ""});
-    f.metrics.push_back({"tcp_max_tw_buckets", static_cast<double>(*max_tw), ""});
-    f.evidence.emplace_back("Top remote endpoints in TIME-WAIT:");
-    add_endpoints(f, s.time_wait_by_remote, 0, 5, false);
+    time_wait_evidence(f, s, tw, *max_tw);
     f.explanation =
         "This host closes many short connections first; at the cap, closing sockets skip\n"
         "TIME-WAIT (TCPTimeWaitOverflow) and the peers' late segments draw resets.";

@@ -24,19 +24,6 @@ namespace {
 using namespace doctor_test;
 using model::TcpState;
 
-ListenerSample listener6(const char* addr, uint16_t port, uint32_t queue, uint32_t limit,
-                         std::optional<uint64_t> drops = 0) {
-  ListenerSample l;
-  l.info.family = AF_INET6;
-  ::inet_pton(AF_INET6, addr, l.info.addr.data());
-  l.info.port = port;
-  l.info.accept_queue = queue;
-  l.info.accept_queue_limit = limit;
-  l.info.has_drops = true;
-  l.drops_in_window = drops;
-  return l;
-}
-
 EndpointCount close_wait_port(uint16_t port, uint64_t count) {
   EndpointCount e;
   e.key.family = AF_INET;
@@ -64,7 +51,7 @@ const Case kCases[] = {
      [](Snapshot& s, Thresholds&) {
        s.listeners.push_back(listener("0.0.0.0", 22, 0, 128));
        s.listeners.push_back(listener("127.0.0.1", 8080, 3, 4, std::nullopt));
-       s.listeners.push_back(listener6("::", 443, 64, 4096));
+       s.listeners.push_back(listener("::", 443, 64, 4096));
      }},
     // accept-queue-overflow (critical, both caps), accept-queue-saturated, syn-cookies
     // (critical: the founding incident), --since-boot totals.
@@ -73,7 +60,7 @@ const Case kCases[] = {
        s.tunables.somaxconn = 128;
        s.listeners.push_back(listener("127.0.0.1", 8080, 5, 4, 45));
        s.listeners.push_back(listener("10.0.0.1", 80, 129, 128, 7));
-       s.listeners.push_back(listener6("::1", 8443, 110, 128));
+       s.listeners.push_back(listener("::1", 8443, 110, 128));
        s.listeners.push_back(listener("0.0.0.0", 22, 0, 128));
        s.listeners[0].info.syn_recv_v4 = 9;
        set(s, Counter::kListenOverflows, 45);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 
 #include "doctor/rules.hpp"
@@ -31,11 +32,12 @@ inline void set(Snapshot& s, Counter c, uint64_t delta) {
   s.counters.delta[static_cast<size_t>(c)] = delta;
 }
 
+// An IPv4 or, for an address with a ':', an IPv6 listener.
 inline ListenerSample listener(const char* addr, uint16_t port, uint32_t queue, uint32_t limit,
                                std::optional<uint64_t> drops = 0) {
   ListenerSample l;
-  l.info.family = AF_INET;
-  ::inet_pton(AF_INET, addr, l.info.addr.data());
+  l.info.family = std::strchr(addr, ':') != nullptr ? AF_INET6 : AF_INET;
+  ::inet_pton(l.info.family, addr, l.info.addr.data());
   l.info.port = port;
   l.info.accept_queue = queue;
   l.info.accept_queue_limit = limit;
