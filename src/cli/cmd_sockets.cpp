@@ -10,8 +10,8 @@
 #include <optional>
 
 #include "cli/commands.hpp"
-#include "cli/filtering.hpp"
 #include "render/socket_output.hpp"
+#include "source/filtering.hpp"
 #include "source/host_resolver.hpp"
 #include "source/name_cache.hpp"
 #include "source/process_map.hpp"
@@ -64,9 +64,9 @@ int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
   if (!words) return report(words.error());
   o.filter = std::move(*words);
   const uint8_t only_family = want_v4 && !want_v6 ? AF_INET : want_v6 && !want_v4 ? AF_INET6 : 0;
-  auto filter =
-      ActiveFilter::make(FilterArgs{&o.filter, o.filter_file, only_family, want_tcp, want_udp}, *so,
-                         names.ephemeral_range());
+  auto filter = source::ActiveFilter::make(
+      source::FilterArgs{&o.filter, o.filter_file, only_family, want_tcp, want_udp}, *so,
+      names.ephemeral_range());
   if (!filter) return report(filter.error());
 
   model::StateMask mask = model::kMaskDefault;

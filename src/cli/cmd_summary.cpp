@@ -7,11 +7,11 @@
 #include <map>
 
 #include "cli/commands.hpp"
-#include "cli/filtering.hpp"
 #include "model/census.hpp"
 #include "procfs/host_state.hpp"
 #include "render/summary.hpp"
 #include "source/census_dump.hpp"
+#include "source/filtering.hpp"
 #include "source/name_cache.hpp"
 
 namespace tcpscope::cli {
@@ -37,8 +37,8 @@ int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
   source::NameCache names(source::NameCache::Options{so->proc_root, {}});
   auto words = filter_words(opts.extras);
   if (!words) return report(words.error());
-  auto filter = ActiveFilter::make(FilterArgs{&*words, opts.filter_file, 0, true, true}, *so,
-                                   names.ephemeral_range());
+  auto filter = source::ActiveFilter::make(
+      source::FilterArgs{&*words, opts.filter_file, 0, true, true}, *so, names.ephemeral_range());
   if (!filter) return report(filter.error());
   auto src = source::open_source(*so);
   if (!src) return report(src.error());
@@ -56,7 +56,7 @@ int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
                                                    : std::map<uint32_t, std::string>{});
   }
   model::Census census(&names);
-  FilterRunner runner(*filter, **src);
+  source::FilterRunner runner(*filter, **src);
   model::DumpStats totals;
   if (auto st = source::take_census(runner, census, totals); !st) return report(st.error());
   host->duplicates += totals.duplicates;

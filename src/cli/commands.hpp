@@ -88,11 +88,29 @@ struct DoctorOptions {
   std::string proc_root = "/proc";
 };
 
+// `top` (cmd_top.cpp): the live view, interactive or batch.
+struct TopOptions {
+  std::string delay = "2";
+  bool batch = false;
+  std::optional<std::string> iterations;
+  bool json = false;
+  std::string color = "auto";
+  std::string sort;
+  bool ascending = false;
+  std::string group = "none";
+  std::optional<std::string> rows;
+  bool v4 = false, v6 = false, services = false, no_processes = false;
+  std::string filter_file;
+  SourceFlags source;
+  CLI::App* extras = nullptr;
+};
+
 void add_sockets_command(CLI::App& app, SocketsOptions& opts);
 void add_summary_command(CLI::App& app, SummaryOptions& opts);
 void add_counters_command(CLI::App& app, CountersOptions& opts);
 void add_sysctl_command(CLI::App& app, SysctlOptions& opts);
 void add_doctor_command(CLI::App& app, DoctorOptions& opts);
+void add_top_command(CLI::App& app, TopOptions& opts);
 
 // Return the process exit status.
 int run_sockets(const GlobalOptions& global, SocketsOptions& opts);
@@ -101,6 +119,7 @@ int run_counters(const GlobalOptions& global, const CountersOptions& opts);
 int run_sysctl(const GlobalOptions& global, const SysctlOptions& opts);
 // Enters global.netns itself ("all": one report per namespace under /var/run/netns).
 int run_doctor(const GlobalOptions& global, const DoctorOptions& opts);
+int run_top(const GlobalOptions& global, const TopOptions& opts);
 
 // Writes `out` to stdout and flushes; 0, or 1 after reporting a failed write ("No space left on
 // device", a closed pipe).

@@ -105,12 +105,12 @@ static int run_main(int argc, char** argv) {
   // cost no more than nstat); all of them when there is none, for --help.
   const std::string_view word = first_command_word(argc, argv);
   if (word == "agent") return exec_agent(argc, argv);
-  static constexpr std::string_view kCommands[] = {"sockets", "summary", "counters", "sysctl",
-                                                   "doctor"};
+  static constexpr std::string_view kCommands[] = {"sockets", "summary", "counters",
+                                                   "sysctl",  "doctor",  "top"};
   if (!word.empty() && std::ranges::find(kCommands, word) == std::end(kCommands)) {
     std::fprintf(stderr,
                  "tcpscope: error: unknown command \"%.*s\" (commands: sockets, summary, "
-                 "counters, sysctl, doctor, agent)\n",
+                 "counters, sysctl, doctor, top, agent)\n",
                  static_cast<int>(word.size()), word.data());
     return 2;
   }
@@ -120,11 +120,13 @@ static int run_main(int argc, char** argv) {
   cli::CountersOptions counters;
   cli::SysctlOptions sysctl;
   cli::DoctorOptions doctor;
+  cli::TopOptions top;
   if (wanted("sockets")) cli::add_sockets_command(app, sockets);
   if (wanted("summary")) cli::add_summary_command(app, summary);
   if (wanted("counters")) cli::add_counters_command(app, counters);
   if (wanted("sysctl")) cli::add_sysctl_command(app, sysctl);
   if (wanted("doctor")) cli::add_doctor_command(app, doctor);
+  if (wanted("top")) cli::add_top_command(app, top);
   if (word.empty()) {  // listed in --help; the command itself is tcpscope-agent (exec_agent)
     app.add_subcommand("agent", "the daemon: TCP health to statsd, Prometheus and JSON lines");
   }
@@ -165,6 +167,7 @@ static int run_main(int argc, char** argv) {
     return cli::run_sockets(global, sockets);
   }
   if (name == "summary") return cli::run_summary(global, summary);
+  if (name == "top") return cli::run_top(global, top);
   if (!app.remaining().empty()) {
     return usage_error(name, render::parse_error(name, "The following argument was not expected: " +
                                                            app.remaining().front()));

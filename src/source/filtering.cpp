@@ -1,13 +1,13 @@
-#include "cli/filtering.hpp"
+#include "source/filtering.hpp"
 
 #include <cerrno>
 #include <cstdio>
 
 #include "diag/bytecode.hpp"
 
-namespace tcpscope::cli {
+namespace tcpscope::source {
 
-Result<ActiveFilter> ActiveFilter::make(const FilterArgs& args, const source::SourceOptions& src,
+Result<ActiveFilter> ActiveFilter::make(const FilterArgs& args, const SourceOptions& src,
                                         std::pair<uint16_t, uint16_t> ephemeral) {
   ActiveFilter f;
   std::string file_text;
@@ -26,8 +26,8 @@ Result<ActiveFilter> ActiveFilter::make(const FilterArgs& args, const source::So
   if (!parsed) return fail(std::move(parsed.error()));
   f.filter_ = std::move(*parsed);
   f.ctx_ = diag::MatchContext{ephemeral.first, ephemeral.second};
-  f.live_ = src.kind == source::SourceKind::kAuto || src.kind == source::SourceKind::kNetlink;
-  if (f.filter_.needs_netlink() && src.kind == source::SourceKind::kProc) {
+  f.live_ = src.kind == SourceKind::kAuto || src.kind == SourceKind::kNetlink;
+  if (f.filter_.needs_netlink() && src.kind == SourceKind::kProc) {
     return fail(
         Error::usage("fwmark, cgroup and dev filters need the netlink source: /proc "
                      "does not show marks, cgroups or bound devices"));
@@ -40,7 +40,7 @@ Result<ActiveFilter> ActiveFilter::make(const FilterArgs& args, const source::So
   return f;
 }
 
-Result<model::DumpStats> ActiveFilter::dump(source::SocketSource& src, model::DumpRequest req,
+Result<model::DumpStats> ActiveFilter::dump(SocketSource& src, model::DumpRequest req,
                                             model::SocketVisitor& visitor) {
   if (filter_.expr.empty()) return src.dump(req, visitor);
   diag::Program program = diag::compile_filter(filter_.expr, req.family);
@@ -63,4 +63,4 @@ Result<model::DumpStats> ActiveFilter::dump(source::SocketSource& src, model::Du
   return r;
 }
 
-}  // namespace tcpscope::cli
+}  // namespace tcpscope::source

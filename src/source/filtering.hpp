@@ -12,7 +12,7 @@
 #include "source/census_dump.hpp"
 #include "source/socket_source.hpp"
 
-namespace tcpscope::cli {
+namespace tcpscope::source {
 
 struct FilterArgs {
   const std::vector<std::string>* words = nullptr;  // positional words
@@ -26,7 +26,7 @@ class ActiveFilter {
  public:
   // Parses the words and -F file; checks privilege and source against what the expression
   // needs (fwmark needs CAP_NET_ADMIN; fwmark, cgroup and dev need netlink).
-  static Result<ActiveFilter> make(const FilterArgs& args, const source::SourceOptions& src,
+  static Result<ActiveFilter> make(const FilterArgs& args, const SourceOptions& src,
                                    std::pair<uint16_t, uint16_t> ephemeral);
 
   const std::optional<model::StateMask>& states() const { return filter_.states; }
@@ -35,7 +35,7 @@ class ActiveFilter {
   // One dump with the expression applied: compiled into the request's bytecode, and evaluated
   // in user space for what the kernel did not decide (the /proc fallback, a replay, parts the
   // kernel cannot evaluate). A program the kernel refuses (EINVAL) is retried without bytecode.
-  Result<model::DumpStats> dump(source::SocketSource& src, model::DumpRequest req,
+  Result<model::DumpStats> dump(SocketSource& src, model::DumpRequest req,
                                 model::SocketVisitor& visitor);
   // Records whose conditions (fwmark, cgroup, dev) /proc could not show.
   uint64_t unchecked_proc_records() const { return proc_records_; }
@@ -48,9 +48,9 @@ class ActiveFilter {
 };
 
 // Runs the census dumps through a filter (summary).
-class FilterRunner final : public source::CensusRunner {
+class FilterRunner final : public CensusRunner {
  public:
-  FilterRunner(ActiveFilter& filter, source::SocketSource& src) : filter_(filter), src_(src) {}
+  FilterRunner(ActiveFilter& filter, SocketSource& src) : filter_(filter), src_(src) {}
   Result<model::DumpStats> run(const model::DumpRequest& req,
                                model::SocketVisitor& visitor) override {
     return filter_.dump(src_, req, visitor);
@@ -60,7 +60,7 @@ class FilterRunner final : public source::CensusRunner {
 
  private:
   ActiveFilter& filter_;
-  source::SocketSource& src_;
+  SocketSource& src_;
 };
 
-}  // namespace tcpscope::cli
+}  // namespace tcpscope::source
