@@ -166,6 +166,7 @@ int run_top(const GlobalOptions& global, const TopOptions& opts) {
     if (opts.json) {
       render::append_top_json(out, *snap, text);
     } else {
+      if (i > 0) out.push_back('\n');
       render::append_top_batch(out, *snap, text);
     }
     if (write_stdout(out) != 0) return 1;

@@ -160,6 +160,7 @@ void grouped_rows(const ConnTable& t, const ViewOptions& o, std::vector<ConnGrou
     ConnGroup& g = out[it->second];
     ++g.count;
     if (r.has_rates()) {
+      ++g.rated;
       g.rx_rate += r.rx_rate;
       g.tx_rate += r.tx_rate;
       g.retrans_rate += r.retrans_rate;

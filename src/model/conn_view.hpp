@@ -80,6 +80,7 @@ struct ViewOptions {
 struct ConnGroup {
   uint32_t first = 0;  // a member row (its process, remote address or port names the group)
   uint32_t count = 0;
+  uint32_t rated = 0;  // members with rates (the sums below are of them)
   double rx_rate = 0;
   double tx_rate = 0;
   double retrans_rate = 0;

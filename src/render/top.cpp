@@ -13,7 +13,15 @@
 
 namespace tcpscope::render {
 
-using namespace detail;  // NOLINT(google-build-using-namespace)
+using detail::kMaxGLen;
+using detail::put;
+using detail::put_fixed0;
+using detail::put_fixed1;
+using detail::put_g;
+using detail::put_int;
+using detail::put_n;
+using detail::put_uint;
+using detail::write_usec_as_ms;
 
 namespace {
 
@@ -185,11 +193,11 @@ void append_group_cell(fmt::memory_buffer& out, const model::TopSnapshot& s,
       return o.view.group == model::GroupBy::kProcess ? append_conn_cell(out, s, r, c, o)
                                                       : put(out, '*');
     case ConnColumn::kRx:
-      return append_byte_rate(out, g.rx_rate);
+      return g.rated > 0 ? append_byte_rate(out, g.rx_rate) : put(out, '-');
     case ConnColumn::kTx:
-      return append_byte_rate(out, g.tx_rate);
+      return g.rated > 0 ? append_byte_rate(out, g.tx_rate) : put(out, '-');
     case ConnColumn::kRetransRate:
-      return append_count_rate(out, g.retrans_rate);
+      return g.rated > 0 ? append_count_rate(out, g.retrans_rate) : put(out, '-');
     case ConnColumn::kRetrans:
       return put_uint(out, g.retrans);
     case ConnColumn::kRtt:
@@ -428,7 +436,7 @@ void append_top_batch(fmt::memory_buffer& out, const model::TopSnapshot& s,
   }
   const std::string_view sort_key = model::column_info(o.view.sort).key;
   if (!s.conns) {
-    put(out, "CONNECTIONS 0\n\n");
+    put(out, "CONNECTIONS 0\n");
     return;
   }
   if (o.view.group != model::GroupBy::kNone) {
@@ -452,7 +460,6 @@ void append_top_batch(fmt::memory_buffer& out, const model::TopSnapshot& s,
       append_conn_cell(b, s, s.conns->rows[rows[i]], order[c], o);
     });
   }
-  put(out, '\n');
 }
 
 void append_top_json(fmt::memory_buffer& out, const model::TopSnapshot& s,
@@ -468,15 +475,27 @@ void append_top_json(fmt::memory_buffer& out, const model::TopSnapshot& s,
     w.null();
   }
   w.key("seconds").fixed(s.seconds, 3);
-  w.key("netns").string(s.netns);
+  w.key("netns");
+  if (s.netns.empty()) {
+    w.null();
+  } else {
+    w.string(s.netns);
+  }
   w.key("source").string(s.source);
   w.key("filter").string(s.filter);
   w.key("status").string(s.status);
 
+  // The states a TCP socket reports (request sockets count as syn-recv; CLOSE is no socket of
+  // a dump of connections).
+  auto reported = [](size_t i) {
+    return i >= static_cast<size_t>(model::TcpState::kEstablished) &&
+           i <= static_cast<size_t>(model::TcpState::kClosing) &&
+           i != static_cast<size_t>(model::TcpState::kClose);
+  };
   w.key("states").begin_object(L::kCompact);
   for (size_t i = 1; i < s.tcp.size(); ++i) {
     const std::string_view k = model::state_key(static_cast<uint8_t>(i));
-    if (k.empty()) continue;
+    if (k.empty() || !reported(i)) continue;
     w.key(k).value(s.tcp[i].total());
   }
   w.end_object();
@@ -484,7 +503,7 @@ void append_top_json(fmt::memory_buffer& out, const model::TopSnapshot& s,
     w.key("state_changes").begin_object(L::kCompact);
     for (size_t i = 1; i < s.tcp.size(); ++i) {
       const std::string_view k = model::state_key(static_cast<uint8_t>(i));
-      if (k.empty()) continue;
+      if (k.empty() || !reported(i)) continue;
       w.key(k).value(s.tcp_change[i]);
     }
     w.end_object();
@@ -561,6 +580,46 @@ void append_top_json(fmt::memory_buffer& out, const model::TopSnapshot& s,
   }
   w.end_array();
 
+  if (s.conns && o.view.group != model::GroupBy::kNone) {
+    // The grouped view: one object per group, as the screen shows it.
+    std::vector<model::ConnGroup> groups;
+    model::grouped_rows(*s.conns, o.view, groups);
+    w.key("group_by").string(model::group_name(o.view.group));
+    w.key("groups").begin_array(L::kCompact);
+    fmt::memory_buffer key;
+    for (size_t i = 0; i < groups.size() && i < o.max_rows; ++i) {
+      const model::ConnGroup& g = groups[i];
+      const model::ConnRow& r = s.conns->rows[g.first];
+      w.begin_object(L::kCompact);
+      switch (o.view.group) {
+        case model::GroupBy::kProcess:
+          w.key("process").string(s.conns->process_name(r));
+          w.key("pid").value(int64_t{s.conns->process_pid(r)});
+          break;
+        case model::GroupBy::kRemoteHost:
+          key.clear();
+          append_plain_address(key, s.conns->addresses[r.remote].family,
+                               s.conns->addresses[r.remote].bytes);
+          w.key("peer_address").string(std::string_view(key.data(), key.size()));
+          break;
+        default:
+          w.key("peer_port").value(uint64_t{r.dport});
+          break;
+      }
+      w.key("connections").value(uint64_t{g.count});
+      if (g.rated > 0) {
+        w.key("rx_bytes_per_second").fixed(g.rx_rate, 1);
+        w.key("tx_bytes_per_second").fixed(g.tx_rate, 1);
+        w.key("retrans_per_second").fixed(g.retrans_rate, 3);
+      }
+      w.key("total_retrans").value(g.retrans);
+      w.key("recv_q").value(g.rqueue);
+      w.key("send_q").value(g.wqueue);
+      w.key("rtt_us_mean").value(uint64_t{g.rtt_us_mean()});
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.key("connections").begin_array(L::kCompact);
   if (s.conns) {
     std::vector<uint32_t> rows;

@@ -65,7 +65,7 @@ void append_top_doctor(fmt::memory_buffer& out, const model::TopSnapshot& s);
 void append_top_counter(fmt::memory_buffer& out, const model::TopSnapshot& s, size_t i);
 
 // Batch mode: one refresh as plain text (every listener, every connection or group up to
-// max_rows), ending with an empty line.
+// max_rows). Refreshes are printed one after another, an empty line between them.
 void append_top_batch(fmt::memory_buffer& out, const model::TopSnapshot& s,
                       const TopTextOptions& o);
 // JSON Lines: one refresh as one object on one line (schema in docs/top.md).
