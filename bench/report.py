@@ -18,6 +18,9 @@ NAMES = {
     "floor-listen-close": "`floor --states 0x480` (LISTEN+CLOSE, the -tln mask)",
     "floor-info": "`floor --ext 0x0e` (the -i extensions)",
     "floor-p": "`floor --proc-fds readlink` (dump + bare /proc/*/fd walk)",
+    "floor-i2": "`floor --ext 0x02` (INET_DIAG_INFO only: top's dump)",
+    "top-1": "`tcpscope top -b -n 1 --rows 20` (start, process walk, 1 refresh)",
+    "top-11": "`tcpscope top -b -n 11 -d 0.1 --rows 20` (11 refreshes)",
     "summary": "`tcpscope summary`",
     "doctor": "`tcpscope doctor --window 1s` (CPU only: the window is spent asleep)",
     "tan": "`tcpscope sockets -tan`",
@@ -340,6 +343,64 @@ def fmt_ratio(x):
     return "—" if x is None else f"{x:.2f}×"
 
 
+def top_section(a, st, w, target):
+    """`tcpscope top`: one steady refresh against the kernel floor of its dump and against what
+    `watch -n1 ss -tani` pays per refresh (one `ss -tani`); the screen's idle cost, key latency
+    and peak RSS."""
+    if "top-1" not in st or "top-11" not in st:
+        return
+    refresh = (st["top-11"]["cpu"] - st["top-1"]["cpu"]) / 10.0
+    w("### tcpscope top")
+    w("")
+    w("One steady refresh = (CPU of `top-11` − CPU of `top-1`) / 10: the process start and the")
+    w("first refresh's process walk cancel out. A refresh reads the counters, sockstat and the")
+    w("tunables, dumps the listeners (SKMEMINFO) and every other TCP socket with INET_DIAG_INFO")
+    w("(one pass feeding the census, the doctor's tallies and the connection table), matches each")
+    w("connection with the previous refresh by cookie for its rates, and runs the doctor.")
+    w("")
+    w("| Measure | value |")
+    w("|---|---:|")
+    w(f"| one steady refresh (CPU) | {refresh * 1000:.1f} ms |")
+    if "floor-i2" in st:
+        w(f"| kernel floor of the same dump (`floor --ext 0x02`) | {st['floor-i2']['cpu'] * 1000:.1f} ms |")
+    if "ss-tani" in st:
+        w(f"| `ss -tani` (what `watch -n1 ss -tani` pays per refresh) | {st['ss-tani']['cpu'] * 1000:.1f} ms |")
+    w(f"| first refresh incl. process start and process walk (`top-1`) | {st['top-1']['cpu'] * 1000:.1f} ms |")
+    w(f"| peak RSS, batch (`top-11`) | {st['top-11']['rss']:.1f} MiB |")
+    ui = None
+    if a.topui:
+        with open(a.topui) as f:
+            ui = json.load(f)
+        idle_pct = 100.0 * ui["idle_cpu_s"] / ui["idle_window_s"]
+        w(f"| screen idle between refreshes (-d 60), CPU over {ui['idle_window_s']:.0f} s | "
+          f"{ui['idle_cpu_s'] * 1000:.0f} ms ({idle_pct:.2f} % of a core) |")
+        w(f"| key latency, collector idle (median / max of {len(ui['key_ms_idle'])}) | "
+          f"{ui['key_ms_idle_median']:.1f} / {max(ui['key_ms_idle']):.1f} ms |")
+        w(f"| key latency, collector busy (-d 0.5; median / max of {len(ui['key_ms_busy'])}) | "
+          f"{ui['key_ms_busy_median']:.1f} / {ui['key_ms_busy_max']:.1f} ms |")
+        w(f"| peak RSS, screen (VmHWM) | {ui['vmhwm_mib']:.1f} MiB |")
+    w("")
+    w("Key latency is from `tmux send-keys` to the changed screen in `tmux capture-pane` (polled),")
+    w("so it includes tmux's own handling.")
+    w("")
+    if "floor-i2" in st:
+        r = refresh / st["floor-i2"]["cpu"]
+        target("`top`: one refresh ≤ 1.3 × the kernel floor of its dump (INET_DIAG_INFO)",
+               r <= 1.3, f"{r:.2f}×")
+    if "ss-tani" in st:
+        r = refresh / st["ss-tani"]["cpu"]
+        target("`top`: one refresh ≤ 0.33 × `ss -tani` (a `watch -n1 ss -tani` refresh)",
+               r <= 0.33, f"{r:.2f}×")
+    peak = max([st["top-11"]["rss"]] + ([ui["vmhwm_mib"]] if ui else []))
+    target("`top`: peak RSS ≤ 48 MiB", peak <= 48.0, f"{peak:.1f} MiB")
+    if ui:
+        idle_pct = 100.0 * ui["idle_cpu_s"] / ui["idle_window_s"]
+        target("`top`: screen idle between refreshes ≤ 0.5 % of a core", idle_pct <= 0.5,
+               f"{idle_pct:.2f} %")
+        target("`top`: keys answer within 50 ms while the table is being read (max)",
+               ui["key_ms_busy_max"] <= 50.0, f"{ui['key_ms_busy_max']:.1f} ms")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--meta", required=True)
@@ -352,6 +413,7 @@ def main():
     ap.add_argument("--jsonl-dir", help="the agent's JSON lines, LABEL-RUN.jsonl")
     ap.add_argument("--commands", help="label, namespace, command line as run (tab-separated)")
     ap.add_argument("--soak-jsonl", help="JSON lines of the --agent-soak run")
+    ap.add_argument("--topui", help="bench/topui.py's JSON (top's screen under tmux)")
     a = ap.parse_args()
     meta = read_meta(a.meta)
     rows = read_results(a.results)
@@ -514,6 +576,7 @@ def main():
             w(f"* {n}")
         w("")
     agent_section(a, meta, rows, st, w, target)
+    top_section(a, st, w, target)
     failed = [l for l, s in st.items() if s["failed"]]
     if targets:
         w("| Target (CPU unless stated) | measured | result |")
