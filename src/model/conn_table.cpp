@@ -106,24 +106,41 @@ ConnTableBuilder::ConnTableBuilder(std::shared_ptr<const ConnTable> previous,
     // The table rarely changes much between refreshes: reserve what the last one needed.
     table_->rows.reserve(prev_->rows.size() + prev_->rows.size() / 16 + 64);
     table_->addresses.reserve(prev_->addresses.size() + 16);
-    const size_t n = slot_count(prev_->rows.size());
-    prev_index_.assign(n, 0);
-    prev_shift_ = 64 - static_cast<uint32_t>(std::countr_zero(n));
-    for (uint32_t i = 0; i < prev_->rows.size(); ++i) {
-      size_t s = (prev_->rows[i].cookie * 0x9E3779B97F4A7C15ULL) >> prev_shift_;
-      while (prev_index_[s] != 0) s = (s + 1) & (n - 1);
-      prev_index_[s] = i + 1;
-    }
+  }
+}
+
+void ConnTableBuilder::build_index() const {
+  const size_t n = slot_count(prev_->rows.size());
+  prev_index_.assign(n, 0);
+  prev_shift_ = 64 - static_cast<uint32_t>(std::countr_zero(n));
+  for (uint32_t i = 0; i < prev_->rows.size(); ++i) {
+    size_t s = (prev_->rows[i].cookie * 0x9E3779B97F4A7C15ULL) >> prev_shift_;
+    while (prev_index_[s] != 0) s = (s + 1) & (n - 1);
+    prev_index_[s] = i + 1;
   }
 }
 
 const ConnRow* ConnTableBuilder::previous_row(uint64_t cookie) const {
-  if (prev_index_.empty()) return nullptr;
+  if (!prev_ || prev_->rows.empty()) return nullptr;
+  // The kernel walks its hash in the same order each time, so the previous table is usually in
+  // this dump's order: look just past the last match first (sequential, no hashing), then in
+  // the index, built on the first miss.
+  const std::vector<ConnRow>& rows = prev_->rows;
+  for (size_t i = next_; i < rows.size() && i < next_ + kLookAhead; ++i) {
+    if (rows[i].cookie == cookie) {
+      next_ = i + 1;
+      return &rows[i];
+    }
+  }
+  if (prev_index_.empty()) build_index();
   const size_t mask = prev_index_.size() - 1;
   size_t s = (cookie * 0x9E3779B97F4A7C15ULL) >> prev_shift_;
   while (prev_index_[s] != 0) {
-    const ConnRow& r = prev_->rows[prev_index_[s] - 1];
-    if (r.cookie == cookie) return &r;
+    const ConnRow& r = rows[prev_index_[s] - 1];
+    if (r.cookie == cookie) {
+      next_ = prev_index_[s];
+      return &r;
+    }
     s = (s + 1) & mask;
   }
   return nullptr;

@@ -125,11 +125,16 @@ class ConnTableBuilder final : public SocketVisitor {
 
  private:
   const ConnRow* previous_row(uint64_t cookie) const;
+  void build_index() const;
 
+  static constexpr size_t kLookAhead = 4;
   std::shared_ptr<const ConnTable> prev_;
   std::shared_ptr<ConnTable> table_;
-  std::vector<uint32_t> prev_index_;  // open addressing over prev_->rows: index + 1, 0 empty
-  uint32_t prev_shift_ = 64;
+  // Lookups of the previous table: where the last match was, and (after a miss there) an open
+  // addressing index over prev_->rows: index + 1, 0 empty.
+  mutable size_t next_ = 0;
+  mutable std::vector<uint32_t> prev_index_;
+  mutable uint32_t prev_shift_ = 64;
   bool reowner_ = false;
   size_t dump_start_ = 0;
 };

@@ -126,12 +126,16 @@ size_t select_rows(const ConnTable& t, const ViewOptions& o, size_t offset, size
   out.clear();
   const size_t n = scratch.size();
   if (offset >= n || count == 0) return n;
-  const size_t end = std::min(n, offset + count);
+  const size_t end = count >= n - offset ? n : offset + count;
   const RowLess less{t, o.sort, o.descending};
   auto first = scratch.begin() + static_cast<ptrdiff_t>(offset);
   auto last = scratch.begin() + static_cast<ptrdiff_t>(end);
-  if (offset > 0) std::nth_element(scratch.begin(), first, scratch.end(), less);
-  std::partial_sort(first, last, scratch.end(), less);
+  if (offset == 0 && end == n) {
+    std::sort(first, last, less);
+  } else {
+    if (offset > 0) std::nth_element(scratch.begin(), first, scratch.end(), less);
+    std::partial_sort(first, last, scratch.end(), less);
+  }
   out.assign(first, last);
   return n;
 }

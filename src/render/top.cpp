@@ -451,10 +451,12 @@ void append_top_batch(fmt::memory_buffer& out, const model::TopSnapshot& s,
       append_group_cell(b, s, groups[i], order[c], o);
     });
   } else {
+    // Only the rows printed are sorted (a selection when --rows cuts the table).
     std::vector<uint32_t> rows;
-    model::sorted_rows(*s.conns, o.view, rows);
-    const size_t n = std::min(rows.size(), o.max_rows);
-    fmt::format_to(std::back_inserter(out), "CONNECTIONS {} (sort {} {}, states {})\n", rows.size(),
+    std::vector<uint32_t> scratch;
+    const size_t total = model::select_rows(*s.conns, o.view, 0, o.max_rows, scratch, rows);
+    const size_t n = rows.size();
+    fmt::format_to(std::back_inserter(out), "CONNECTIONS {} (sort {} {}, states {})\n", total,
                    sort_key, o.view.descending ? "desc" : "asc", states_text(o.view.states));
     append_rows(out, n, numeric, headers, [&](fmt::memory_buffer& b, size_t i, size_t c) {
       append_conn_cell(b, s, s.conns->rows[rows[i]], order[c], o);
@@ -623,10 +625,11 @@ void append_top_json(fmt::memory_buffer& out, const model::TopSnapshot& s,
   w.key("connections").begin_array(L::kCompact);
   if (s.conns) {
     std::vector<uint32_t> rows;
-    model::sorted_rows(*s.conns, o.view, rows);
+    std::vector<uint32_t> scratch;
+    model::select_rows(*s.conns, o.view, 0, o.max_rows, scratch, rows);
     const model::ConnTable& t = *s.conns;
     fmt::memory_buffer addr;
-    for (size_t i = 0; i < rows.size() && i < o.max_rows; ++i) {
+    for (size_t i = 0; i < rows.size(); ++i) {
       const model::ConnRow& r = t.rows[rows[i]];
       w.begin_object(L::kCompact);
       w.key("state").string(model::state_key(r.state));
