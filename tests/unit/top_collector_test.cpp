@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "top/collector.hpp"
@@ -102,6 +106,55 @@ TEST(TopRunner, PublishesRefreshesOnItsThreadAndStops) {
   }
   EXPECT_EQ(r.generation(), paused_at + 1);
   r.stop();
+}
+
+}  // namespace
+}  // namespace tcpscope::top
+
+namespace tcpscope::top {
+namespace {
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_in_place(const std::string& path, const std::string& bytes) {
+  // The same file (inode), rewritten: the replay reads it again at each dump.
+  std::ofstream out(path, std::ios::binary | std::ios::in | std::ios::out | std::ios::trunc);
+  out << bytes;
+}
+
+TEST(TopCollector, AFailedRefreshKeepsTheLastGoodDataSaysWhyAndTheNextOneRecovers) {
+  const std::string good = read_all(std::string(TCPSCOPE_FIXTURES) + "/nl/table_full.nl");
+  ASSERT_GT(good.size(), 100U);
+  char dir[] = "/tmp/tcpscope-top-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/table.nl";
+  write_in_place(path, good);
+  CollectorOptions o;
+  o.source.kind = source::SourceKind::kReplay;
+  o.source.replay_file = path;
+  auto c = Collector::open(o);
+  ASSERT_TRUE(c) << c.error().what();
+  auto s1 = (*c)->refresh();
+  ASSERT_EQ(s1->status, "");
+  // A frame cut in half: the next dump fails part-way.
+  write_in_place(path, good.substr(0, good.size() / 2 + 3));
+  auto s2 = (*c)->refresh();
+  EXPECT_NE(s2->status, "");
+  EXPECT_TRUE((*c)->last_error().has_value());
+  EXPECT_EQ(s2->refresh, 2U);
+  ASSERT_TRUE(s2->conns);
+  EXPECT_EQ(s2->conns->rows.size(), s1->conns->rows.size());  // the last good table
+  EXPECT_EQ(s2->listeners.size(), s1->listeners.size());
+  write_in_place(path, good);
+  auto s3 = (*c)->refresh();
+  EXPECT_EQ(s3->status, "");
+  EXPECT_FALSE((*c)->last_error().has_value());
+  EXPECT_EQ(s3->conns->rows.size(), 13U);
+  std::remove(path.c_str());
+  ::rmdir(dir);
 }
 
 }  // namespace
