@@ -12,7 +12,9 @@ then SIGKILL, by pid) and every temporary file removed even when a check fails:
   gauges) to a JSON-lines file;
 * a UDP capture socket: `h.udp_capture()` gets the agent's raw datagrams;
 * a real Prometheus: `h.prometheus(target)` scrapes `target` every second on a free port with its
-  own TSDB directory; `Prometheus.query()` runs PromQL through /api/v1/query.
+  own TSDB directory, evaluating the rule files it is given every second; `Prometheus.query()`
+  runs PromQL through /api/v1/query, `Prometheus.alerts()` lists the pending and firing alerts;
+* any other background process (a load generator): `h.process(argv, tag)`.
 
 Plus parsers for statsd lines and the Prometheus text format, ss/nstat readers and the naming
 rules of docs/agent.md (statsd paths, counter names).
@@ -832,9 +834,10 @@ class UdpCapture:
 
 
 class Prometheus:
-    """A real Prometheus scraping `targets` every second."""
+    """A real Prometheus scraping `targets` every second and evaluating `rule_files` (absolute
+    paths) every second."""
 
-    def __init__(self, harness, targets, job="tcpscope-agent"):
+    def __init__(self, harness, targets, job="tcpscope-agent", rule_files=()):
         prom = shutil.which("prometheus")
         if not prom:
             raise TestFailure("prometheus is not installed: run scripts/setup")
@@ -848,6 +851,8 @@ class Prometheus:
                     "  evaluation_interval: 1s\n"
                     f"scrape_configs:\n  - job_name: '{job}'\n"
                     f"    static_configs:\n      - targets: [{tl}]\n")
+            if rule_files:
+                f.write("rule_files:\n" + "".join(f"  - '{r}'\n" for r in rule_files))
         self.log_path = os.path.join(d, "prometheus.log")
         self._log = open(self.log_path, "wb")
         cmd = [prom, f"--config.file={cfg}", f"--storage.tsdb.path={d}/data",
@@ -894,6 +899,14 @@ class Prometheus:
     def targets(self):
         return self.api("targets")["activeTargets"]
 
+    def alerts(self):
+        """Pending and firing alerts: [{"labels", "annotations", "state", "value", ...}]."""
+        return self.api("alerts")["alerts"]
+
+    def label_values(self, label, match):
+        """Values of `label` on the series `match` selects (Grafana's label_values())."""
+        return self.api(f"label/{urllib.parse.quote(label)}/values", **{"match[]": match})
+
     def stop(self):
         rc = _stop_popen(self.proc, signal.SIGTERM, 10)
         self._log.close()
@@ -937,9 +950,16 @@ class Harness:
         self._procs.append(("statsd", s.stop))
         return s
 
-    def prometheus(self, targets):
-        p = Prometheus(self, targets)
+    def prometheus(self, targets, rule_files=()):
+        p = Prometheus(self, targets, rule_files=rule_files)
         self._procs.append(("prometheus", p.stop))
+        return p
+
+    def process(self, argv, tag):
+        """Any other background process of a test (a load generator), with its output in files
+        and stopped like the agent (SIGTERM, then SIGKILL, by pid)."""
+        p = Agent(self, argv[0], argv[1:], tag)
+        self._procs.append((tag, p.stop))
         return p
 
     def udp_capture(self):
