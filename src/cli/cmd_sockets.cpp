@@ -41,6 +41,8 @@ void add_sockets_command(CLI::App& app, SocketsOptions& o) {
   sub->add_option("--format", o.format, "table, json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   sub->add_flag("--json", o.json, "same as --format json");
+  sub->add_flag("-E,--events", o.events,
+                "do not dump: print sockets as the kernel frees them (as `tcpscope watch`)");
   add_source_flags(*sub, o.source);
   sub->add_option("-F,--filter", o.filter_file, "read the filter expression from FILE (- = stdin)");
   // The expression is taken from the leftover words as they are (main.cpp lets them through):
@@ -49,8 +51,32 @@ void add_sockets_command(CLI::App& app, SocketsOptions& o) {
   o.extras = &app;
 }
 
-int run_sockets(const GlobalOptions& /*global*/, SocketsOptions& o) {
+int run_sockets(const GlobalOptions& global, SocketsOptions& o) {
   if (o.json) o.format = "json";
+  if (o.events) {
+    // ss -E: the same flags, the destroy events instead of a dump.
+    if (o.listening || o.all || o.processes || o.memory || o.resolve || o.tos || o.cgroup ||
+        o.inet_sockopt || !o.source.replay.empty() || !o.source.record.empty() ||
+        o.source.source != "auto") {
+      return report(Error::usage(
+          "-E shows freed sockets as the kernel reports them: -l, -a, -p, -m, -r, --tos, "
+          "--cgroup, --inet-sockopt and the source flags do not apply"));
+    }
+    WatchOptions w;
+    w.want_tcp = o.tcp;
+    w.want_udp = o.udp;
+    w.v4 = o.v4;
+    w.v6 = o.v6;
+    w.numeric = o.numeric;
+    w.info = o.info;
+    w.extended = o.extended || o.options;
+    w.no_header = o.no_header;
+    w.oneline = o.oneline;
+    w.format = o.format;
+    w.filter_file = o.filter_file;
+    w.extras = o.extras;
+    return run_watch(global, w);
+  }
   const bool want_tcp = o.tcp || !o.udp;
   const bool want_udp = o.udp || !o.tcp;
   const bool want_v4 = o.v4 || !o.v6;

@@ -26,7 +26,7 @@ namespace tcpscope::cli {
 namespace {
 
 volatile sig_atomic_t g_stop = 0;
-extern "C" void on_stop(int) { g_stop = 1; }
+extern "C" void on_top_stop(int) { g_stop = 1; }
 
 // -d: seconds as top(1) takes them ("2", "0.5"), or a duration with its unit ("500ms").
 Result<double> delay_flag(const std::string& text) {
@@ -147,7 +147,7 @@ int run_top(const GlobalOptions& global, const TopOptions& opts) {
   }
 
   struct sigaction sa {};
-  sa.sa_handler = on_stop;
+  sa.sa_handler = on_top_stop;
   sigemptyset(&sa.sa_mask);
   for (int sig : {SIGINT, SIGTERM}) ::sigaction(sig, &sa, nullptr);
   source::NameCache names(source::NameCache::Options{so->proc_root, {}});

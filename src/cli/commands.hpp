@@ -39,6 +39,7 @@ struct SocketsOptions {
   bool numeric = false, resolve = false, info = false, memory = false, extended = false;
   bool options = false, processes = false, no_header = false, oneline = false;
   bool tos = false, cgroup = false, inet_sockopt = false;
+  bool events = false;  // -E: destroy events (run_watch)
   std::string format = "table";
   bool json = false;
   SourceFlags source;
@@ -105,12 +106,35 @@ struct TopOptions {
   CLI::App* extras = nullptr;
 };
 
+// `watch` (cmd_watch.cpp), and `sockets -E`: destroy events.
+struct WatchOptions {
+  bool want_tcp = false, want_udp = false, v4 = false, v6 = false;
+  bool numeric = false, info = false, extended = false, no_header = false, oneline = false;
+  bool json = false, stats = false;
+  std::string format = "table";
+  std::string summary;  // DURATION
+  std::optional<std::string> top;
+  std::optional<std::string> count;
+  std::string receive_buffer_text;
+  std::vector<std::string> filter;
+  std::string filter_file;
+  CLI::App* extras = nullptr;
+  // Resolved by run_watch.
+  bool tcp = true, udp = false, all_namespaces = false;
+  uint8_t family = 0;
+  int64_t summary_ns = 0;
+  size_t summary_top = 20;
+  int64_t max_events = 0;
+  int receive_buffer = 0;
+};
+
 void add_sockets_command(CLI::App& app, SocketsOptions& opts);
 void add_summary_command(CLI::App& app, SummaryOptions& opts);
 void add_counters_command(CLI::App& app, CountersOptions& opts);
 void add_sysctl_command(CLI::App& app, SysctlOptions& opts);
 void add_doctor_command(CLI::App& app, DoctorOptions& opts);
 void add_top_command(CLI::App& app, TopOptions& opts);
+void add_watch_command(CLI::App& app, WatchOptions& opts);
 
 // Return the process exit status.
 int run_sockets(const GlobalOptions& global, SocketsOptions& opts);
@@ -120,6 +144,8 @@ int run_sysctl(const GlobalOptions& global, const SysctlOptions& opts);
 // Enters global.netns itself ("all": one report per namespace under /var/run/netns).
 int run_doctor(const GlobalOptions& global, const DoctorOptions& opts);
 int run_top(const GlobalOptions& global, const TopOptions& opts);
+// With global.netns "all": every namespace (main does not enter it).
+int run_watch(const GlobalOptions& global, WatchOptions& opts);
 
 // Writes `out` to stdout and flushes; 0, or 1 after reporting a failed write ("No space left on
 // device", a closed pipe).

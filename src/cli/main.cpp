@@ -105,12 +105,12 @@ static int run_main(int argc, char** argv) {
   // cost no more than nstat); all of them when there is none, for --help.
   const std::string_view word = first_command_word(argc, argv);
   if (word == "agent") return exec_agent(argc, argv);
-  static constexpr std::string_view kCommands[] = {"sockets", "summary", "counters",
-                                                   "sysctl",  "doctor",  "top"};
+  static constexpr std::string_view kCommands[] = {"sockets", "summary", "counters", "sysctl",
+                                                   "doctor",  "top",     "watch"};
   if (!word.empty() && std::ranges::find(kCommands, word) == std::end(kCommands)) {
     std::fprintf(stderr,
                  "tcpscope: error: unknown command \"%.*s\" (commands: sockets, summary, "
-                 "counters, sysctl, doctor, top, agent)\n",
+                 "counters, sysctl, doctor, top, watch, agent)\n",
                  static_cast<int>(word.size()), word.data());
     return 2;
   }
@@ -121,12 +121,14 @@ static int run_main(int argc, char** argv) {
   cli::SysctlOptions sysctl;
   cli::DoctorOptions doctor;
   cli::TopOptions top;
+  cli::WatchOptions watch;
   if (wanted("sockets")) cli::add_sockets_command(app, sockets);
   if (wanted("summary")) cli::add_summary_command(app, summary);
   if (wanted("counters")) cli::add_counters_command(app, counters);
   if (wanted("sysctl")) cli::add_sysctl_command(app, sysctl);
   if (wanted("doctor")) cli::add_doctor_command(app, doctor);
   if (wanted("top")) cli::add_top_command(app, top);
+  if (wanted("watch")) cli::add_watch_command(app, watch);
   if (word.empty()) {  // listed in --help; the command itself is tcpscope-agent (exec_agent)
     app.add_subcommand("agent", "the daemon: TCP health to statsd, Prometheus and JSON lines");
   }
@@ -154,7 +156,9 @@ static int run_main(int argc, char** argv) {
     if (w.size() > 1 && w[0] == '-') return usage_error(word, render::unknown_option(word, w));
   }
 
-  if (!global.netns.empty() && word != "doctor") {
+  // doctor and watch take "all" (every namespace) and enter each themselves.
+  const bool netns_all = global.netns == "all" && (word == "doctor" || word == "watch");
+  if (!global.netns.empty() && word != "doctor" && !netns_all) {
     if (auto st = enter_netns(global.netns); !st) return cli::report(st.error());
     // Every later failure happened inside that namespace: say so.
     cli::set_error_context("netns " + global.netns);
@@ -168,6 +172,7 @@ static int run_main(int argc, char** argv) {
   }
   if (name == "summary") return cli::run_summary(global, summary);
   if (name == "top") return cli::run_top(global, top);
+  if (name == "watch") return cli::run_watch(global, watch);
   if (!app.remaining().empty()) {
     return usage_error(name, render::parse_error(name, "The following argument was not expected: " +
                                                            app.remaining().front()));

@@ -63,4 +63,8 @@ Result<model::DumpStats> ActiveFilter::dump(SocketSource& src, model::DumpReques
   return r;
 }
 
+bool ActiveFilter::matches(const model::SocketRecord& r) const {
+  return filter_.expr.empty() || diag::matches(filter_.expr, r, ctx_);
+}
+
 }  // namespace tcpscope::source

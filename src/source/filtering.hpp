@@ -37,6 +37,9 @@ class ActiveFilter {
   // kernel cannot evaluate). A program the kernel refuses (EINVAL) is retried without bytecode.
   Result<model::DumpStats> dump(SocketSource& src, model::DumpRequest req,
                                 model::SocketVisitor& visitor);
+  // The expression evaluated on one record in user space (destroy events: the kernel does not
+  // filter multicast). True without an expression.
+  bool matches(const model::SocketRecord& r) const;
   // Records whose conditions (fwmark, cgroup, dev) /proc could not show.
   uint64_t unchecked_proc_records() const { return proc_records_; }
 

@@ -1,0 +1,460 @@
+// `tcpscope watch` (and `sockets -E`): every socket the kernel frees, as it happens, from the
+// sock_diag destroy multicast (source/destroy_events.hpp): text as `ss -E` prints it, JSON Lines
+// or CSV with the final tcp_info, or a summary per interval (--summary).
+//
+// One subscription per namespace, opened inside it (a netlink socket stays bound to the
+// namespace it was created in); with --netns all, the namespaces under /var/run/netns and
+// docker's are picked up, and new ones within a second. Each namespace's listeners are dumped
+// once a second (the listening hash only: cheap) to tell inbound closes from outbound ones.
+// The filter is evaluated in user space: the kernel does not filter multicast.
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/duration.hpp"
+#include "base/netns.hpp"
+#include "base/unique_fd.hpp"
+#include "cli/commands.hpp"
+#include "model/close_account.hpp"
+#include "procfs/counter_sampler.hpp"
+#include "render/socket_output.hpp"
+#include "render/watch.hpp"
+#include "source/destroy_events.hpp"
+#include "source/filtering.hpp"
+#include "source/name_cache.hpp"
+
+namespace tcpscope::cli {
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+extern "C" void on_watch_stop(int) { g_stop = 1; }
+
+constexpr int64_t kListenerRefreshNs = 1'000'000'000;
+constexpr int64_t kListenerRecheckNs = 10'000'000;
+constexpr std::string_view kOwnLabel = "host";
+
+int64_t realtime_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::optional<uint64_t> identity_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) < 0) return std::nullopt;
+  return (static_cast<uint64_t>(st.st_dev) << 32) ^ st.st_ino;
+}
+
+// One namespace watched: its subscription, a netlink source for its listener dumps (created in
+// it, so it dumps it), what it has seen.
+struct Target {
+  std::string label;  // "" = ours (single-namespace mode)
+  uint64_t identity = 0;
+  std::unique_ptr<source::DestroySubscription> sub;
+  std::unique_ptr<source::SocketSource> src;
+  model::ListenerSet listeners;
+  model::CloseSummary summary{64};
+  std::unique_ptr<render::SocketPrinter> printer;  // text output
+  uint64_t lost_in_interval = 0;
+  bool listeners_ok = false;
+  int64_t listeners_at = 0;  // monotonic ns of the last listener dump
+};
+
+struct Stats {
+  uint64_t events = 0;
+  uint64_t tcp = 0;
+  uint64_t udp = 0;
+  uint64_t shown = 0;
+  uint64_t filtered = 0;
+  uint64_t overflows = 0;
+};
+
+class Watcher final : public source::DestroySink {
+ public:
+  Watcher(const WatchOptions& o, source::ActiveFilter& filter, source::NameCache& names)
+      : o_(o), filter_(filter), names_(names) {}
+
+  Status add_target(std::string label, const std::string& path, int origin);
+  // Adds the namespaces under /var/run/netns and docker's that are not watched yet.
+  void discover(int origin);
+  int run();
+  void on_event(const source::DestroyEvent& e) override;
+  void on_lost(int64_t time_ns) override;
+
+ private:
+  Status open_here(Target& t);
+  void refresh_listeners(Target& t);
+  bool flush();
+  void print_summaries(int64_t now, double seconds);
+  bool all_mode() const { return o_.all_namespaces; }
+
+  const WatchOptions& o_;
+  source::ActiveFilter& filter_;
+  source::NameCache& names_;
+  std::vector<std::unique_ptr<Target>> targets_;
+  Target* current_ = nullptr;
+  fmt::memory_buffer out_;
+  Stats stats_;
+  bool write_failed_ = false;
+  bool csv_header_done_ = false;
+};
+
+Status Watcher::open_here(Target& t) {
+  source::SubscriptionOptions so;
+  so.tcp = o_.tcp;
+  so.udp = o_.udp;
+  so.family = o_.family;
+  if (o_.receive_buffer > 0) so.receive_buffer = o_.receive_buffer;
+  t.sub = TCPSCOPE_TRY(source::DestroySubscription::open(so));
+  source::SourceOptions src;
+  src.kind = source::SourceKind::kNetlink;
+  t.src = TCPSCOPE_TRY(source::open_source(src));
+  return {};
+}
+
+Status Watcher::add_target(std::string label, const std::string& path, int origin) {
+  auto t = std::make_unique<Target>();
+  t->label = std::move(label);
+  if (path.empty()) {
+    t->identity = identity_of("/proc/self/ns/net").value_or(0);
+    TCPSCOPE_TRY(open_here(*t));
+  } else {
+    const auto id = identity_of(path);
+    if (!id) return fail(Error::from_errno("network namespace " + path, errno));
+    t->identity = *id;
+    for (const auto& have : targets_) {
+      if (have->identity == t->identity) return {};  // the same namespace under two names
+    }
+    TCPSCOPE_TRY(enter_netns(path));
+    Status st = open_here(*t);
+    if (::setns(origin, CLONE_NEWNET) < 0) {
+      return fail(Error::from_errno("return to tcpscope's own network namespace", errno));
+    }
+    if (!st) return st;
+  }
+  if (o_.format == "table" && o_.summary_ns == 0) {
+    render::SocketOutput out;
+    out.format = render::SocketFormat::kTable;
+    out.layout.show_netid = o_.tcp && o_.udp;
+    out.layout.header = !o_.no_header;
+    out.numeric = o_.numeric;
+    out.details.numeric = o_.numeric;
+    out.details.info = o_.info;
+    out.details.extended = o_.extended;
+    out.details.options = o_.extended;
+    out.details.oneline = o_.oneline;
+    t->printer = render::make_socket_printer(out, stdout, {&names_, nullptr, nullptr});
+  }
+  refresh_listeners(*t);
+  targets_.push_back(std::move(t));
+  return {};
+}
+
+void Watcher::refresh_listeners(Target& t) {
+  t.listeners.clear();
+  struct Collect final : model::SocketVisitor {
+    model::ListenerSet* set;
+    void on_socket(const model::SocketRecord& r) override { set->add(r); }
+  } collect;
+  collect.set = &t.listeners;
+  bool ok = true;
+  for (const uint8_t proto : {uint8_t{IPPROTO_TCP}, uint8_t{IPPROTO_UDP}}) {
+    if (proto == IPPROTO_TCP ? !o_.tcp : !o_.udp) continue;
+    for (const uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
+      model::DumpRequest req;
+      req.family = family;
+      req.protocol = proto;
+      req.states = proto == IPPROTO_TCP ? model::state_bit(model::TcpState::kListen)
+                                        : model::state_bit(model::TcpState::kClose);
+      req.level = model::DecodeLevel::kFull;  // v6only decides dual-stack listeners
+      if (!t.src->dump(req, collect)) ok = false;
+    }
+  }
+  t.listeners.finish();
+  t.listeners_at = procfs::monotonic_ns();
+  if (!ok && t.listeners_ok) {
+    std::fprintf(stderr, "tcpscope: warning: %s: listener dump failed; directions may be wrong\n",
+                 t.label.empty() ? "watch" : t.label.c_str());
+  }
+  t.listeners_ok = ok;
+}
+
+void Watcher::on_event(const source::DestroyEvent& e) {
+  const model::SocketRecord& r = *e.rec;
+  ++stats_.events;
+  ++(r.protocol == IPPROTO_UDP ? stats_.udp : stats_.tcp);
+  if (!filter_.matches(r)) {
+    ++stats_.filtered;
+    return;
+  }
+  ++stats_.shown;
+  Target& t = *current_;
+  model::Direction d = t.listeners.direction(r);
+  // A listener newer than the last dump would make its connections look outbound: look again
+  // (the listening hash only: cheap), at most every 10 ms.
+  if (d == model::Direction::kOutbound) {
+    const int64_t now = procfs::monotonic_ns();
+    if (now - t.listeners_at >= kListenerRecheckNs) {
+      refresh_listeners(t);
+      d = t.listeners.direction(r);
+    }
+  }
+  if (o_.summary_ns > 0) {
+    // Connections only: a listener's own close is no connection closed.
+    if (!t.listeners.is_listener(r.cookie)) t.summary.add(r, d);
+    return;
+  }
+  if (o_.format == "json") {
+    render::append_event_json(out_, r, e.time_ns, t.label, d, &names_);
+  } else if (o_.format == "csv") {
+    if (!csv_header_done_ && !o_.no_header) render::append_event_csv_header(out_);
+    csv_header_done_ = true;
+    render::append_event_csv(out_, r, e.time_ns, t.label, d, &names_);
+  } else {
+    t.printer->on_socket(r);
+  }
+}
+
+void Watcher::on_lost(int64_t time_ns) {
+  ++stats_.overflows;
+  Target& t = *current_;
+  ++t.lost_in_interval;
+  std::fprintf(stderr,
+               "tcpscope: watch%s%s: the kernel dropped events (receive buffer full); %llu "
+               "overflow%s so far\n",
+               t.label.empty() ? "" : " ", t.label.c_str(),
+               static_cast<unsigned long long>(stats_.overflows), stats_.overflows == 1 ? "" : "s");
+  if (o_.format == "json" && o_.summary_ns == 0) {
+    render::append_lost_json(out_, time_ns, t.label, stats_.overflows);
+  }
+}
+
+bool Watcher::flush() {
+  for (auto& t : targets_) {
+    if (t->printer && !t->printer->finish()) write_failed_ = true;
+  }
+  if (out_.size() > 0) {
+    if (std::fwrite(out_.data(), 1, out_.size(), stdout) != out_.size()) write_failed_ = true;
+    out_.clear();
+  }
+  if (std::fflush(stdout) != 0) write_failed_ = true;
+  return !write_failed_;
+}
+
+void Watcher::print_summaries(int64_t now, double seconds) {
+  std::vector<model::CloseSummary::Row> rows;
+  model::CloseAccount other;
+  for (auto& t : targets_) {
+    t->summary.top(o_.summary_top, rows, other);
+    render::SummaryInterval s{now, seconds, t->label, rows, &other, t->lost_in_interval};
+    if (o_.format == "json") {
+      render::append_summary_json(out_, s);
+    } else {
+      render::append_summary_text(out_, s);
+      out_.push_back('\n');
+    }
+    t->summary.clear();
+    t->lost_in_interval = 0;
+  }
+}
+
+void Watcher::discover(int origin) {
+  std::vector<std::pair<std::string, std::string>> found;
+  for (auto [dir, prefix] :
+       {std::pair{"/var/run/netns", ""}, std::pair{"/var/run/docker/netns", "docker/"}}) {
+    DIR* d = ::opendir(dir);
+    if (d == nullptr) continue;
+    while (const dirent* e = ::readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      found.emplace_back(std::string(prefix) + e->d_name, std::string(dir) + "/" + e->d_name);
+    }
+    ::closedir(d);
+  }
+  std::sort(found.begin(), found.end());
+  for (const auto& [label, path] : found) {
+    const auto id = identity_of(path);
+    if (!id) continue;
+    bool have = false;
+    for (const auto& t : targets_) have = have || t->identity == *id;
+    if (have) continue;
+    if (auto st = add_target(label, path, origin); !st) {
+      std::fprintf(stderr, "tcpscope: warning: netns %s: %s\n", label.c_str(),
+                   st.error().what().c_str());
+    }
+  }
+}
+
+int Watcher::run() {
+  const int64_t start = realtime_ns();
+  int64_t next_listeners = procfs::monotonic_ns() + kListenerRefreshNs;
+  int64_t interval_start = procfs::monotonic_ns();
+  int64_t next_summary = o_.summary_ns > 0 ? interval_start + o_.summary_ns : INT64_MAX;
+  UniqueFd origin = UniqueFd::adopt(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+  flush();  // the header of an empty table, at once
+  std::vector<pollfd> fds;
+  while (g_stop == 0) {
+    fds.clear();
+    for (const auto& t : targets_) fds.push_back({t->sub->fd(), POLLIN, 0});
+    const int64_t now = procfs::monotonic_ns();
+    const int64_t wait_ns = std::max<int64_t>(0, std::min(next_listeners, next_summary) - now);
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(wait_ns / 1'000'000) + 1);
+    if (n < 0 && errno != EINTR) {
+      return report(Error::from_errno("wait for destroy events", errno));
+    }
+    for (size_t i = 0; n > 0 && i < fds.size(); ++i) {
+      if ((fds[i].revents & (POLLIN | POLLERR)) == 0) continue;
+      current_ = targets_[i].get();
+      auto got = current_->sub->drain(*this);
+      if (!got) return report(got.error());
+      if (o_.max_events > 0 && stats_.shown >= static_cast<uint64_t>(o_.max_events)) g_stop = 1;
+    }
+    if (!flush()) return report(Error(ErrorKind::kRuntime, "write to stdout failed"));
+    const int64_t after = procfs::monotonic_ns();
+    if (after >= next_listeners) {
+      for (auto& t : targets_) refresh_listeners(*t);
+      if (all_mode() && origin) discover(origin.get());
+      next_listeners = after + kListenerRefreshNs;
+    }
+    if (after >= next_summary) {
+      print_summaries(realtime_ns(), static_cast<double>(after - interval_start) / 1e9);
+      flush();
+      interval_start = after;
+      next_summary = after + o_.summary_ns;
+    }
+  }
+  if (o_.summary_ns > 0) {
+    const int64_t end = procfs::monotonic_ns();
+    if (end - interval_start > 1'000'000) {
+      print_summaries(realtime_ns(), static_cast<double>(end - interval_start) / 1e9);
+    }
+  }
+  flush();
+  if (o_.stats) {
+    std::fprintf(
+        stderr,
+        "tcpscope watch: %.1f s, %llu events (tcp %llu, udp %llu), %llu shown, %llu "
+        "filtered out, %llu overflows (events lost)\n",
+        static_cast<double>(realtime_ns() - start) / 1e9,
+        static_cast<unsigned long long>(stats_.events), static_cast<unsigned long long>(stats_.tcp),
+        static_cast<unsigned long long>(stats_.udp), static_cast<unsigned long long>(stats_.shown),
+        static_cast<unsigned long long>(stats_.filtered),
+        static_cast<unsigned long long>(stats_.overflows));
+  }
+  return write_failed_ ? 1 : 0;
+}
+
+}  // namespace
+
+void add_watch_command(CLI::App& app, WatchOptions& o) {
+  auto* sub = app.add_subcommand(
+      "watch", "every socket the kernel frees, as it happens, with its final tcp_info");
+  sub->add_flag("-t,--tcp", o.want_tcp, "TCP sockets");
+  sub->add_flag("-u,--udp", o.want_udp, "UDP sockets");
+  sub->add_flag("-4,--ipv4", o.v4, "IPv4 only");
+  sub->add_flag("-6,--ipv6", o.v6, "IPv6 only");
+  sub->add_flag("-n,--numeric", o.numeric, "numeric ports");
+  sub->add_flag("-i,--info", o.info, "the final tcp_info (text)");
+  sub->add_flag("-e,--extended", o.extended, "uid, inode, cookie (text)");
+  sub->add_flag("-H,--no-header", o.no_header, "no header line");
+  sub->add_flag("-O,--oneline", o.oneline, "one line per socket");
+  sub->add_option("--format", o.format, "table, json (JSON Lines) or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  sub->add_flag("--json", o.json, "same as --format json");
+  sub->add_option("--summary", o.summary,
+                  "instead of each close: per listener and remote port, every DURATION");
+  sub->add_option("--top", o.top, "--summary: ports shown per interval (default 20)");
+  sub->add_flag("--stats", o.stats, "at exit: events seen, shown, filtered out, lost");
+  sub->add_option("--count", o.count, "stop after N events shown");
+  // Test and tuning knob: the subscription's receive buffer in bytes (default 32 MiB).
+  sub->add_option("--receive-buffer", o.receive_buffer_text)->group("");
+  sub->add_option("-F,--filter", o.filter_file, "read the filter expression from FILE");
+  sub->footer(
+      "FILTER: an ss expression, evaluated on each event (no state words: a freed socket "
+      "is CLOSE). --netns all (before the command) watches every namespace.");
+  o.extras = &app;
+}
+
+int run_watch(const GlobalOptions& global, WatchOptions& o) {
+  if (o.json) o.format = "json";
+  o.tcp = o.want_tcp || !o.want_udp;
+  o.udp = o.want_udp || !o.want_tcp;
+  if (o.v4 && o.v6) return report(Error::usage("-4 and -6 exclude each other"));
+  o.family = o.v4 ? AF_INET : (o.v6 ? AF_INET6 : 0);
+  o.all_namespaces = global.netns == "all";
+  if (!o.summary.empty()) {
+    auto ns = duration_flag("--summary", o.summary, 100'000'000);
+    if (!ns) return report(ns.error());
+    o.summary_ns = *ns;
+  }
+  if (o.top) {
+    auto n = count_flag(*o.top);
+    if (!n) return report(n.error());
+    o.summary_top = static_cast<size_t>(*n);
+  }
+  if (o.count) {
+    auto n = count_flag(*o.count);
+    if (!n) return report(n.error());
+    o.max_events = *n;
+  }
+  if (!o.receive_buffer_text.empty()) {
+    auto n = parse_count(o.receive_buffer_text);
+    if (!n || *n < 4096 || *n > (1LL << 30)) {
+      return report(Error::usage("--receive-buffer: a number of bytes from 4096 to 1 GiB"));
+    }
+    o.receive_buffer = static_cast<int>(*n);
+  }
+  source::SourceOptions so;
+  so.kind = source::SourceKind::kNetlink;
+  source::NameCache names(source::NameCache::Options{so.proc_root, {}});
+  if (o.extras != nullptr) {
+    auto words = filter_words(o.extras);
+    if (!words) return report(words.error());
+    o.filter = std::move(*words);
+  }
+  auto filter = source::ActiveFilter::make(
+      source::FilterArgs{&o.filter, o.filter_file, o.family, o.tcp, o.udp}, so,
+      names.ephemeral_range());
+  if (!filter) return report(filter.error());
+  if (filter->states()) {
+    return report(
+        Error::usage("watch: state words do not apply (every freed socket reports CLOSE); use an "
+                     "expression"));
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = on_watch_stop;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::sigaction(sig, &sa, nullptr);
+
+  Watcher w(o, *filter, names);
+  if (o.all_namespaces) {
+    UniqueFd origin = UniqueFd::adopt(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (!origin) return report(Error::from_errno("open /proc/self/ns/net", errno));
+    if (auto st = w.add_target(std::string(kOwnLabel), "", origin.get()); !st) {
+      return report(st.error());
+    }
+    w.discover(origin.get());
+  } else if (auto st = w.add_target(global.netns, "", -1); !st) {
+    return report(st.error());
+  }
+  return w.run();
+}
+
+}  // namespace tcpscope::cli
