@@ -74,7 +74,8 @@ struct Target {
   std::unique_ptr<render::SocketPrinter> printer;  // text output
   uint64_t lost_in_interval = 0;
   bool listeners_ok = false;
-  int64_t listeners_at = 0;  // monotonic ns of the last listener dump
+  int64_t listeners_at = 0;        // monotonic ns of the last listener dump
+  int32_t nsid = source::kNoNsid;  // served by the host-wide subscription under this id
 };
 
 struct Stats {
@@ -91,6 +92,9 @@ class Watcher final : public source::DestroySink {
   Watcher(const WatchOptions& o, source::ActiveFilter& filter, source::NameCache& names)
       : o_(o), filter_(filter), names_(names) {}
 
+  // --netns all, privileged: one subscription in our namespace that also hears every namespace
+  // with an id (NETLINK_LISTEN_ALL_NSID). False when the kernel refuses it (no privilege).
+  bool open_host_wide();
   Status add_target(std::string label, const std::string& path, int origin);
   // Adds the namespaces under /var/run/netns and docker's that are not watched yet.
   void discover(int origin);
@@ -99,8 +103,9 @@ class Watcher final : public source::DestroySink {
   void on_lost(int64_t time_ns) override;
 
  private:
-  Status open_here(Target& t);
+  Status open_here(Target& t, bool subscribe);
   void refresh_listeners(Target& t);
+  Target* route(int32_t nsid);
   bool flush();
   void print_summaries(int64_t now, double seconds);
   bool all_mode() const { return o_.all_namespaces; }
@@ -110,19 +115,35 @@ class Watcher final : public source::DestroySink {
   source::NameCache& names_;
   std::vector<std::unique_ptr<Target>> targets_;
   Target* current_ = nullptr;
+  std::unique_ptr<source::DestroySubscription> host_wide_;
+  bool routing_ = false;   // draining host_wide_: each event goes to its namespace's target
+  uint64_t unrouted_ = 0;  // events of namespaces with an id but no name we know
   fmt::memory_buffer out_;
   Stats stats_;
   bool write_failed_ = false;
   bool csv_header_done_ = false;
 };
 
-Status Watcher::open_here(Target& t) {
+source::SubscriptionOptions subscription_options(const WatchOptions& o) {
   source::SubscriptionOptions so;
-  so.tcp = o_.tcp;
-  so.udp = o_.udp;
-  so.family = o_.family;
-  if (o_.receive_buffer > 0) so.receive_buffer = o_.receive_buffer;
-  t.sub = TCPSCOPE_TRY(source::DestroySubscription::open(so));
+  so.tcp = o.tcp;
+  so.udp = o.udp;
+  so.family = o.family;
+  if (o.receive_buffer > 0) so.receive_buffer = o.receive_buffer;
+  return so;
+}
+
+bool Watcher::open_host_wide() {
+  source::SubscriptionOptions so = subscription_options(o_);
+  so.all_namespaces = true;
+  auto sub = source::DestroySubscription::open(so);
+  if (!sub) return false;
+  host_wide_ = std::move(*sub);
+  return true;
+}
+
+Status Watcher::open_here(Target& t, bool subscribe) {
+  if (subscribe) t.sub = TCPSCOPE_TRY(source::DestroySubscription::open(subscription_options(o_)));
   source::SourceOptions src;
   src.kind = source::SourceKind::kNetlink;
   t.src = TCPSCOPE_TRY(source::open_source(src));
@@ -133,8 +154,9 @@ Status Watcher::add_target(std::string label, const std::string& path, int origi
   auto t = std::make_unique<Target>();
   t->label = std::move(label);
   if (path.empty()) {
+    // Our own namespace: the host-wide subscription hears it too (its events carry no id).
     t->identity = identity_of("/proc/self/ns/net").value_or(0);
-    TCPSCOPE_TRY(open_here(*t));
+    TCPSCOPE_TRY(open_here(*t, host_wide_ == nullptr));
   } else {
     const auto id = identity_of(path);
     if (!id) return fail(Error::from_errno("network namespace " + path, errno));
@@ -142,8 +164,16 @@ Status Watcher::add_target(std::string label, const std::string& path, int origi
     for (const auto& have : targets_) {
       if (have->identity == t->identity) return {};  // the same namespace under two names
     }
+    // A namespace with an id in ours is heard by the host-wide subscription; one without gets
+    // a subscription of its own, opened inside it.
+    if (host_wide_) {
+      UniqueFd fd = UniqueFd::adopt(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (fd) {
+        if (auto nsid = source::netns_id_of(fd.get()); nsid && *nsid >= 0) t->nsid = *nsid;
+      }
+    }
     TCPSCOPE_TRY(enter_netns(path));
-    Status st = open_here(*t);
+    Status st = open_here(*t, t->nsid < 0);
     if (::setns(origin, CLONE_NEWNET) < 0) {
       return fail(Error::from_errno("return to tcpscope's own network namespace", errno));
     }
@@ -169,6 +199,7 @@ Status Watcher::add_target(std::string label, const std::string& path, int origi
 
 void Watcher::refresh_listeners(Target& t) {
   t.listeners.clear();
+  if (!t.src) return;
   struct Collect final : model::SocketVisitor {
     model::ListenerSet* set;
     void on_socket(const model::SocketRecord& r) override { set->add(r); }
@@ -196,7 +227,24 @@ void Watcher::refresh_listeners(Target& t) {
   t.listeners_ok = ok;
 }
 
+Target* Watcher::route(int32_t nsid) {
+  // No id: our own namespace.
+  for (const auto& t : targets_) {
+    if (nsid < 0 ? t->sub == nullptr && t->nsid < 0 : t->nsid == nsid) return t.get();
+  }
+  return nullptr;
+}
+
 void Watcher::on_event(const source::DestroyEvent& e) {
+  if (routing_) {
+    current_ = route(e.nsid);
+    if (current_ == nullptr) {
+      // A namespace with an id that is not under /var/run/netns or docker's (or one that got
+      // its id after it was given a subscription of its own, which hears it already).
+      ++unrouted_;
+      return;
+    }
+  }
   const model::SocketRecord& r = *e.rec;
   ++stats_.events;
   ++(r.protocol == IPPROTO_UDP ? stats_.udp : stats_.tcp);
@@ -234,15 +282,21 @@ void Watcher::on_event(const source::DestroyEvent& e) {
 
 void Watcher::on_lost(int64_t time_ns) {
   ++stats_.overflows;
-  Target& t = *current_;
-  ++t.lost_in_interval;
+  // The host-wide subscription's losses may be any namespace's it hears: reported under "all".
+  std::string label = "all";
+  if (routing_) {
+    for (auto& t : targets_) t->lost_in_interval += t->sub ? 0 : 1;
+  } else {
+    ++current_->lost_in_interval;
+    label = current_->label;
+  }
   std::fprintf(stderr,
                "tcpscope: watch%s%s: the kernel dropped events (receive buffer full); %llu "
                "overflow%s so far\n",
-               t.label.empty() ? "" : " ", t.label.c_str(),
+               label.empty() ? "" : " ", label.c_str(),
                static_cast<unsigned long long>(stats_.overflows), stats_.overflows == 1 ? "" : "s");
   if (o_.format == "json" && o_.summary_ns == 0) {
-    render::append_lost_json(out_, time_ns, t.label, stats_.overflows);
+    render::append_lost_json(out_, time_ns, label, stats_.overflows);
   }
 }
 
@@ -311,7 +365,16 @@ int Watcher::run() {
   std::vector<pollfd> fds;
   while (g_stop == 0) {
     fds.clear();
-    for (const auto& t : targets_) fds.push_back({t->sub->fd(), POLLIN, 0});
+    std::vector<Target*> owners;
+    if (host_wide_) {
+      fds.push_back({host_wide_->fd(), POLLIN, 0});
+      owners.push_back(nullptr);
+    }
+    for (const auto& t : targets_) {
+      if (!t->sub) continue;
+      fds.push_back({t->sub->fd(), POLLIN, 0});
+      owners.push_back(t.get());
+    }
     const int64_t now = procfs::monotonic_ns();
     const int64_t wait_ns = std::max<int64_t>(0, std::min(next_listeners, next_summary) - now);
     const int n = ::poll(fds.data(), fds.size(), static_cast<int>(wait_ns / 1'000'000) + 1);
@@ -320,8 +383,10 @@ int Watcher::run() {
     }
     for (size_t i = 0; n > 0 && i < fds.size(); ++i) {
       if ((fds[i].revents & (POLLIN | POLLERR)) == 0) continue;
-      current_ = targets_[i].get();
-      auto got = current_->sub->drain(*this);
+      current_ = owners[i];
+      routing_ = owners[i] == nullptr;
+      auto got = routing_ ? host_wide_->drain(*this) : current_->sub->drain(*this);
+      routing_ = false;
       if (!got) return report(got.error());
       if (o_.max_events > 0 && stats_.shown >= static_cast<uint64_t>(o_.max_events)) g_stop = 1;
     }
@@ -356,6 +421,19 @@ int Watcher::run() {
         static_cast<unsigned long long>(stats_.udp), static_cast<unsigned long long>(stats_.shown),
         static_cast<unsigned long long>(stats_.filtered),
         static_cast<unsigned long long>(stats_.overflows));
+    if (all_mode()) {
+      size_t by_id = 0;
+      size_t own = 0;
+      for (const auto& t : targets_) {
+        by_id += t->nsid >= 0 ? 1 : 0;
+        own += t->sub ? 1 : 0;
+      }
+      std::fprintf(stderr,
+                   "tcpscope watch: %zu namespaces: %s%zu heard by id, %zu with a subscription of "
+                   "their own; %llu events of namespaces with an id but no name\n",
+                   targets_.size(), host_wide_ ? "one host-wide subscription, " : "", by_id, own,
+                   static_cast<unsigned long long>(unrouted_));
+    }
   }
   return write_failed_ ? 1 : 0;
 }
@@ -447,6 +525,8 @@ int run_watch(const GlobalOptions& global, WatchOptions& o) {
   if (o.all_namespaces) {
     UniqueFd origin = UniqueFd::adopt(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
     if (!origin) return report(Error::from_errno("open /proc/self/ns/net", errno));
+    // Without the privilege (CAP_NET_BROADCAST), every namespace gets its own subscription.
+    (void)w.open_host_wide();
     if (auto st = w.add_target(std::string(kOwnLabel), "", origin.get()); !st) {
       return report(st.error());
     }

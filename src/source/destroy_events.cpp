@@ -1,6 +1,8 @@
 #include "source/destroy_events.hpp"
 
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -11,6 +13,7 @@
 #include <ctime>
 
 #include "diag/decode.hpp"
+#include "netlink/netlink_socket.hpp"
 
 namespace tcpscope::source {
 
@@ -41,6 +44,55 @@ struct DestroySubscription::Buffers {
 };
 
 DestroySubscription::~DestroySubscription() = default;
+
+Result<int32_t> netns_id_of(int nsfd) {
+  auto sock = TCPSCOPE_TRY(netlink::NetlinkSocket::open(NETLINK_ROUTE, std::chrono::seconds(2)));
+  struct Request {
+    nlmsghdr h;
+    rtgenmsg g;
+    uint8_t pad[3];
+    nlattr a;
+    uint32_t fd;
+  } req{};
+  static_assert(sizeof(Request) == NLMSG_ALIGN(sizeof(nlmsghdr) + NLMSG_ALIGN(sizeof(rtgenmsg))) +
+                                       NLA_HDRLEN + sizeof(uint32_t));
+  req.h.nlmsg_len = sizeof req;
+  req.h.nlmsg_type = RTM_GETNSID;
+  req.h.nlmsg_flags = NLM_F_REQUEST;
+  req.h.nlmsg_seq = sock.next_seq();
+  req.g.rtgen_family = AF_UNSPEC;
+  req.a.nla_len = NLA_HDRLEN + sizeof(uint32_t);
+  req.a.nla_type = NETNSA_FD;
+  req.fd = static_cast<uint32_t>(nsfd);
+  TCPSCOPE_TRY(sock.send({reinterpret_cast<const std::byte*>(&req), sizeof req}));
+  const auto reply = TCPSCOPE_TRY(sock.receive());
+  if (reply.size() < sizeof(nlmsghdr))
+    return fail(Error(ErrorKind::kRuntime, "RTM_GETNSID: short reply"));
+  nlmsghdr h;
+  std::memcpy(&h, reply.data(), sizeof h);
+  if (h.nlmsg_type == NLMSG_ERROR) {
+    nlmsgerr e{};
+    if (reply.size() >= NLMSG_HDRLEN + sizeof e)
+      std::memcpy(&e, reply.data() + NLMSG_HDRLEN, sizeof e);
+    return fail(Error::from_errno("ask the id of a network namespace (RTM_GETNSID)", -e.error));
+  }
+  if (h.nlmsg_type != RTM_NEWNSID || h.nlmsg_len > reply.size()) {
+    return fail(Error(ErrorKind::kRuntime, "RTM_GETNSID: unexpected reply"));
+  }
+  size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(rtgenmsg));
+  while (off + NLA_HDRLEN <= h.nlmsg_len) {
+    nlattr a;
+    std::memcpy(&a, reply.data() + off, sizeof a);
+    if (a.nla_len < NLA_HDRLEN || off + a.nla_len > h.nlmsg_len) break;
+    if (a.nla_type == NETNSA_NSID && a.nla_len >= NLA_HDRLEN + sizeof(int32_t)) {
+      int32_t id = 0;
+      std::memcpy(&id, reply.data() + off + NLA_HDRLEN, sizeof id);
+      return id < 0 ? kNoNsid : id;
+    }
+    off += NLA_ALIGN(a.nla_len);
+  }
+  return kNoNsid;
+}
 
 Result<std::unique_ptr<DestroySubscription>> DestroySubscription::open(
     const SubscriptionOptions& o) {

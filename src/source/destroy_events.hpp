@@ -52,6 +52,10 @@ struct SubscriptionOptions {
 size_t decode_destroy_datagram(const std::byte* data, size_t len, uint32_t groups, int32_t nsid,
                                int64_t time_ns, model::SocketRecord& rec, DestroySink& sink);
 
+// The id the calling thread's network namespace has for the namespace of `nsfd` (an open
+// namespace file), as NETLINK_LISTEN_ALL_NSID reports it; kNoNsid when it has none.
+Result<int32_t> netns_id_of(int nsfd);
+
 class DestroySubscription {
  public:
   // Subscribes in the calling thread's network namespace.

@@ -12,11 +12,14 @@ known number of bytes (a_i) and receiving another (b_i), then closing; so 2N soc
 * an overflow: a watcher with a tiny receive buffer is stopped (SIGSTOP) while closes happen,
   then continued: it reports the loss (stderr, and a "lost" JSON record) and goes on printing
   the events of later closes; `--stats` counts the overflow;
-* `--netns all`: closes in two namespaces, and in a third created while watching, arrive named;
+* `--netns all`: closes in two namespaces (one with an id in ours, heard by the host-wide
+  subscription; one without, heard by a subscription opened inside it), and in a third created
+  while watching, arrive named;
 * `--summary`: per port, the closes and bytes of the interval.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -261,8 +264,13 @@ def check_overflow(ns, args, c):
 
 def check_all_namespaces(ns, args, c):
     with nstest.netns("wall2") as ns2:
+        # ns2 gets an id in ours: the host-wide subscription (NETLINK_LISTEN_ALL_NSID) hears it;
+        # ns (no id) gets a subscription of its own.
+        nstest.run(["ip", "netns", "set", ns2.name, "auto"])
+        err = tempfile.NamedTemporaryFile("w+", prefix="tcpscope-watch-err-", delete=False)
         # From the test's own namespace, which is "host"; the others by their names.
-        w, path = start_watch(None, args, ["--netns", "all", "watch", "--json"])
+        w, path = start_watch(None, args, ["--netns", "all", "watch", "--json", "--stats"],
+                              stderr=err)
         try:
             for n_ in (ns, ns2):
                 ready(n_, args)
@@ -279,6 +287,14 @@ def check_all_namespaces(ns, args, c):
                     seen = any(l.strip() and json.loads(l)["netns"] == ns3.name
                                for l in open(path).read().splitlines())
                 c.check(seen, "--netns all: a namespace created while watching was not picked up")
+            stop(w)
+            err.seek(0)
+            text = err.read()
+            m = re.search(r"one host-wide subscription, (\d+) heard by id, (\d+) with a "
+                          r"subscription of their own", text)
+            if c.check(m is not None, f"--netns all --stats: no host-wide subscription: {text!r}"):
+                c.check(int(m.group(1)) >= 1, f"--netns all: no namespace heard by id: {text!r}")
+                c.check(int(m.group(2)) >= 2, f"--netns all: no own subscriptions: {text!r}")
         finally:
             stop(w)
 
