@@ -414,6 +414,7 @@ def main():
     ap.add_argument("--commands", help="label, namespace, command line as run (tab-separated)")
     ap.add_argument("--soak-jsonl", help="JSON lines of the --agent-soak run")
     ap.add_argument("--topui", help="bench/topui.py's JSON (top's screen under tmux)")
+    ap.add_argument("--watch-md", help="bench/watchbench.py's markdown section")
     a = ap.parse_args()
     meta = read_meta(a.meta)
     rows = read_results(a.results)
@@ -577,6 +578,10 @@ def main():
         w("")
     agent_section(a, meta, rows, st, w, target)
     top_section(a, st, w, target)
+    if a.watch_md:
+        with open(a.watch_md) as f:
+            w(f.read().rstrip("\n"))
+        w("")
     failed = [l for l, s in st.items() if s["failed"]]
     if targets:
         w("| Target (CPU unless stated) | measured | result |")
