@@ -59,9 +59,10 @@ void sleep_for(double seconds) {
 void add_top_command(CLI::App& app, TopOptions& opts) {
   auto* sub = app.add_subcommand(
       "top", "the live view: listeners, counter rates, connections and the doctor on one screen");
-  sub->add_option("-d,--delay", opts.delay, "seconds between refreshes (default 2; 0.5 allowed)");
+  sub->add_option("-d,--delay,--interval", opts.delay,
+                  "seconds between refreshes (default 2; 0.5 allowed; or 500ms, 1m)");
   sub->add_flag("-b,--batch", opts.batch, "plain text, a refresh after another (no terminal UI)");
-  sub->add_option("-n,--iterations", opts.iterations, "stop after N refreshes (N >= 1)");
+  sub->add_option("-n,--iterations,--count", opts.iterations, "stop after N refreshes (N >= 1)");
   sub->add_flag("--json", opts.json,
                 "one JSON object per refresh (JSON Lines; schema: docs/top.md)");
   sub->add_option("--color", opts.color, "auto (a terminal without NO_COLOR), always, never")

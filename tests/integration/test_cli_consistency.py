@@ -8,7 +8,9 @@ line (ss's and nstat's habits: `sockets -s`, `-K`, `-x`, `counters -d`). Nothing
 may show ("At Most", "Could not convert", "not expected", "required but received"), and no line
 is longer than 300 characters (a 300-digit number is cut).
 
-* --count: 0 and -1 refused by counters (2), doctor (3) and the agent (2); --count without
+* --count: 0 and -1 refused by counters (2), doctor (3), the agent, top and watch (2); top's
+  -d/--interval, --sort and filter, watch's --summary, state words and `sockets -E -l` refused
+  with one line; --count without
   --interval refused; --interval 0 refused by all three, with one wording (a 300-digit value
   cut, the agent's 100 ms minimum named).
 * --netns "": refused by sockets (2), doctor (3), the agent (2); --netns /etc/passwd: "not a
@@ -103,6 +105,16 @@ def table_cases(c, tcpscope, agent):
         ([tcpscope, "counters", "--interval", "1s", "--count", big], 2, None, "--count"),
         ([tcpscope, "doctor", "--interval", big], 3, None, "not a duration from 1ms to 24h"),
         ([agent, "--interval", "50ms"] + no_out, 2, None, "not a duration from 100ms to 24h"),
+        ([tcpscope, "top", "-b", "--count", "0"], 2, None, "--count"),
+        ([tcpscope, "top", "-b", "-n", "-1"], 2, None, "--count"),
+        ([tcpscope, "top", "-b", "--interval", "0"], 2, None, "not a delay"),
+        ([tcpscope, "top", "-b", "-d", big], 2, None, "-d"),
+        ([tcpscope, "top", "-b", "--sort", "nosuch"], 2, None, "not a column"),
+        ([tcpscope, "top", "-b", "dport", "=", ":x"], 2, None, "port"),
+        ([tcpscope, "watch", "--count", "0"], 2, None, "--count"),
+        ([tcpscope, "watch", "--summary", "0"], 2, None, "--summary"),
+        ([tcpscope, "watch", "state", "established"], 2, None, "state words"),
+        ([tcpscope, "sockets", "-E", "-l"], 2, None, "-E"),
         # --netns: an empty value; a file that is not a network namespace.
         ([tcpscope, "--netns", "", "sockets"], 2, None, "empty"),
         ([tcpscope, "sockets", "--netns="], 2, None, "--netns"),
