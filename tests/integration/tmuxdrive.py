@@ -1,8 +1,9 @@
 """Driving a terminal program under tmux for the integration tests (stdlib only).
 
-Each Tmux object owns a private tmux server (`tmux -L <unique name>` with its own config: no
-status line, a 256-color TERM, so the pane is exactly the size asked for). Everything it starts
-runs in that server, and close() ends that server only. Use it as a context manager:
+Each Tmux object owns a private tmux server (`tmux -S <socket in its own temporary directory>`
+with its own config: no status line, a 256-color TERM, so the pane is exactly the size asked
+for). Everything it starts runs in that server, and close() ends that server only and removes
+its directory, socket included. Use it as a context manager:
 
     with Tmux("top") as t:
         t.start("main", 120, 40, "sh -c '...'")
@@ -140,9 +141,9 @@ def _parse_cells(line):
 
 class Tmux:
     def __init__(self, tag):
-        self.socket = f"tcpscope-it-{tag}-{os.getpid()}"
-        self._dir = tempfile.TemporaryDirectory(prefix="tcpscope-tmux-")
+        self._dir = tempfile.TemporaryDirectory(prefix=f"tcpscope-tmux-{tag}-")
         self.tmpdir = self._dir.name  # removed by close(); the test may keep files here
+        self.socket = os.path.join(self.tmpdir, "tmux.sock")
         self.config = os.path.join(self.tmpdir, "tmux.conf")
         with open(self.config, "w") as f:
             f.write(CONFIG)
@@ -158,7 +159,7 @@ class Tmux:
         return False
 
     def tmux(self, *args, check=True, timeout=10):
-        cmd = ["tmux", "-L", self.socket, "-f", self.config] + list(args)
+        cmd = ["tmux", "-S", self.socket, "-f", self.config] + list(args)
         log("+ " + " ".join(shlex.quote(a) for a in cmd))
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=self.env)
@@ -219,7 +220,7 @@ class Tmux:
 
     def close(self):
         if self.started:
-            subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,
+            subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True,
                            env=self.env, timeout=10)
             self.started = False
         self._dir.cleanup()
