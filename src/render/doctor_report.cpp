@@ -90,14 +90,6 @@ JsonWriter& member(fmt::memory_buffer& b, JsonWriter& w, std::string_view key, W
   return w;
 }
 
-void string_or_null(JsonWriter& w, std::string_view s) {
-  if (s.empty()) {
-    w.null();
-  } else {
-    w.string(s);
-  }
-}
-
 // A whole number as an integer, anything else with three decimals (null if not finite).
 void number(JsonWriter& w, double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
@@ -119,16 +111,16 @@ void json_listener(JsonWriter& w, const ListenerEvidence& l) {
   w.key("syn_recv").value(l.syn_recv);
   w.key("drops_in_window").optional(l.drops_in_window);
   w.key("capped_by");
-  string_or_null(w, l.capped_by);
+  w.string_or_null(l.capped_by);
   w.end_object();
 }
 
 void json_endpoint(JsonWriter& w, const EndpointEvidence& e) {
   w.begin_object(Layout::kInline);
   w.key("local");
-  string_or_null(w, e.local);
+  w.string_or_null(e.local);
   w.key("remote");
-  string_or_null(w, e.remote);
+  w.string_or_null(e.remote);
   w.key("count").value(e.count);
   w.key("limit");
   if (e.limit) {
@@ -201,7 +193,7 @@ void doctor_json(fmt::memory_buffer& b, const Report& r, const DoctorFormatOptio
   JsonWriter w(b, 2);
   w.begin_object(Layout::kBlock);
   w.key("netns");
-  string_or_null(w, o.netns);
+  w.string_or_null(o.netns);
   w.key("status").string(code == 0 ? "ok" : severity_name(static_cast<Severity>(code)));
   w.key("exit_code").value(code);
   w.key("window_seconds").fixed(r.window_seconds, 3);

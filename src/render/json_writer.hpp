@@ -60,6 +60,8 @@ class JsonWriter {
   JsonWriter& value(int v) { return value(int64_t{v}); }
   JsonWriter& boolean(bool v);
   JsonWriter& null();
+  // A string, or null when it is empty (a namespace's label: null for tcpscope's own).
+  JsonWriter& string_or_null(std::string_view v) { return v.empty() ? null() : string(v); }
   // A fixed-point number with `decimals` digits after the point ("%.1f"); null when not finite.
   JsonWriter& fixed(double v, int decimals);
   template <typename T>

@@ -28,14 +28,6 @@ std::string_view unavailable_reason(const TunableInfo& t) {
   return t.scope == model::TunableScope::kGlobal ? model::kGlobalUnavailable : kNotInKernel;
 }
 
-void string_or_null(JsonWriter& w, std::string_view s) {
-  if (s.empty()) {
-    w.null();
-  } else {
-    w.string(s);
-  }
-}
-
 void numbers(JsonWriter& w, const int64_t* v, uint8_t count) {
   if (count == 1) {
     w.value(v[0]);
@@ -53,7 +45,7 @@ void append_sysctl_json(fmt::memory_buffer& b, std::span<const TunableRow> rows,
   JsonWriter w(b, 2);
   w.begin_object(Layout::kBlock);
   w.key("netns");
-  string_or_null(w, netns);
+  w.string_or_null(netns);
   w.key("tunables").begin_array(Layout::kBlock);
   for (const TunableRow& r : rows) {
     const TunableInfo& t = *r.info;
@@ -75,7 +67,7 @@ void append_sysctl_json(fmt::memory_buffer& b, std::span<const TunableRow> rows,
       w.null();
     }
     w.key("default_note");
-    string_or_null(w, t.default_note);
+    w.string_or_null(t.default_note);
     const auto d = model::is_default(t, v);
     w.key("is_default");
     if (d) {
@@ -86,7 +78,7 @@ void append_sysctl_json(fmt::memory_buffer& b, std::span<const TunableRow> rows,
     w.key("scope").string(model::scope_name(t.scope));
     w.key("available").boolean(v.present);
     w.key("unavailable_reason");
-    string_or_null(w, v.present ? std::string_view() : unavailable_reason(t));
+    w.string_or_null(v.present ? std::string_view() : unavailable_reason(t));
     w.key("meaning").string(t.meaning);
     w.end_object();
   }

@@ -477,12 +477,7 @@ void append_top_json(fmt::memory_buffer& out, const model::TopSnapshot& s,
     w.null();
   }
   w.key("seconds").fixed(s.seconds, 3);
-  w.key("netns");
-  if (s.netns.empty()) {
-    w.null();
-  } else {
-    w.string(s.netns);
-  }
+  w.key("netns").string_or_null(s.netns);
   w.key("source").string(s.source);
   w.key("filter").string(s.filter);
   w.key("status").string(s.status);

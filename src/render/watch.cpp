@@ -141,12 +141,7 @@ void append_summary_json(fmt::memory_buffer& out, const SummaryInterval& s) {
     w.raw(std::string_view(t.data(), t.size()));
   }
   w.key("seconds").fixed(s.seconds, 3);
-  w.key("netns");
-  if (s.netns.empty()) {
-    w.null();
-  } else {
-    w.string(s.netns);
-  }
+  w.key("netns").string_or_null(s.netns);
   w.key("lost_overflows").value(s.lost);
   auto account = [&](const model::CloseAccount& a) {
     w.key("closed").value(a.closed);

@@ -246,34 +246,24 @@ Status Collector::collect(model::TopSnapshot& s) {
     if (c.history.size() > model::kTopHistory) c.history.erase(c.history.begin());
   }
 
-  // The doctor, over the window since the previous refresh.
-  if (!replay_ && has_doctor_counters_ && prev != nullptr) {
-    const double seconds = static_cast<double>(cur.taken_ns() - doctor_counters_.taken_ns()) / 1e9;
+  // The doctor, over the window since the previous refresh. A replay has levels but no
+  // counters: the rules that need counters see none.
+  if (prev != nullptr && (replay_ || has_doctor_counters_)) {
+    static const model::CounterSnapshot kNoCounters;
+    const model::CounterSnapshot& before = replay_ ? kNoCounters : doctor_counters_;
+    const model::CounterSnapshot& now_counters = replay_ ? kNoCounters : cur;
+    const double seconds =
+        replay_ ? s.seconds
+                : static_cast<double>(cur.taken_ns() - doctor_counters_.taken_ns()) / 1e9;
     std::vector<model::ListenerInfo> baseline;
     baseline.reserve(prev->listeners.size());
     for (const auto& l : prev->listeners) baseline.push_back(l.info);
     const doctor::Snapshot ds = doctor::build_snapshot({.census = census,
                                                         .tally = tally,
                                                         .baseline = baseline,
-                                                        .previous = doctor_counters_,
-                                                        .current = cur,
+                                                        .previous = before,
+                                                        .current = now_counters,
                                                         .seconds = seconds,
-                                                        .since_boot = false,
-                                                        .tunables = s.tunables,
-                                                        .sockstat = s.sockstat});
-    s.doctor = doctor::diagnose(ds, o_.thresholds);
-    s.has_doctor = true;
-  } else if (replay_ && prev != nullptr) {
-    // A replay has levels but no counters: the rules that need counters see none.
-    const model::CounterSnapshot empty;
-    std::vector<model::ListenerInfo> baseline;
-    for (const auto& l : prev->listeners) baseline.push_back(l.info);
-    const doctor::Snapshot ds = doctor::build_snapshot({.census = census,
-                                                        .tally = tally,
-                                                        .baseline = baseline,
-                                                        .previous = empty,
-                                                        .current = empty,
-                                                        .seconds = s.seconds,
                                                         .since_boot = false,
                                                         .tunables = s.tunables,
                                                         .sockstat = s.sockstat});
