@@ -11,7 +11,8 @@ namespace {
 constexpr std::string_view kGroupNames[] = {"none", "process", "host", "port"};
 static_assert(std::size(kGroupNames) == static_cast<size_t>(GroupBy::kCount));
 
-// -1 compares below every rate: rows without rates (new, or no tcp_info) sort last.
+// -1 compares below every rate: rows without rates (new, or no tcp_info) sort last when largest
+// come first, first when smallest do.
 float rate_or_none(const ConnRow& r, float v) { return r.has_rates() ? v : -1.0F; }
 int64_t info_or_none(const ConnRow& r, uint32_t v) { return r.has_info() ? v : -1; }
 

@@ -58,7 +58,12 @@ Collector::Collector(CollectorOptions o)
       names_(source::NameCache::Options{o_.source.proc_root, {}}),
       sampler_(o_.source.proc_root) {}
 
-Collector::~Collector() = default;
+Collector::~Collector() {
+  if (walker_.joinable()) {
+    walker_.request_stop();
+    walker_.join();
+  }
+}
 
 Result<std::unique_ptr<Collector>> Collector::open(CollectorOptions o) {
   std::unique_ptr<Collector> c(new Collector(std::move(o)));
@@ -108,18 +113,44 @@ double Collector::now_s() const {
   return static_cast<double>(procfs::monotonic_ns() - start_ns_) / 1e9;
 }
 
-Status Collector::read_processes(double now_s) {
-  if (!o_.processes || replay_) return {};
-  if (processes_at_ >= 0 && now_s - processes_at_ < o_.process_interval_s) return {};
-  auto map = source::ProcessMap::scan(o_.source.proc_root);
-  if (!map) return fail(std::move(map.error()));
+Result<std::shared_ptr<const model::ProcessTable>> Collector::walk_processes() const {
+  auto map = TCPSCOPE_TRY(source::ProcessMap::scan(o_.source.proc_root));
   auto table = std::make_shared<model::ProcessTable>();
-  for (const model::SocketOwner& e : map->entries()) {
-    table->add(e.inode, e.pid, map->name(e));
-  }
+  for (const model::SocketOwner& e : map.entries()) table->add(e.inode, e.pid, map.name(e));
   table->finish();
-  processes_ = std::move(table);
-  processes_at_ = now_s;
+  return std::shared_ptr<const model::ProcessTable>(std::move(table));
+}
+
+Status Collector::read_processes() {
+  if (!o_.processes || replay_) return {};
+  if (!walker_.joinable()) {
+    // The first walk in line, so the first refresh names its processes; the next ones on their
+    // own thread every process_interval_s: a walk can cost more than a dump, and a refresh must
+    // not wait for it.
+    processes_ = TCPSCOPE_TRY(walk_processes());
+    walker_ = std::jthread([this](std::stop_token stop) {
+      std::mutex m;
+      std::condition_variable_any cv;
+      for (;;) {
+        {
+          std::unique_lock lock(m);
+          if (cv.wait_for(
+                  lock, stop,
+                  std::chrono::microseconds(static_cast<int64_t>(o_.process_interval_s * 1e6)),
+                  [] { return false; })) {
+            return;
+          }
+          if (stop.stop_requested()) return;
+        }
+        auto t = walk_processes();
+        std::lock_guard lock(walked_mu_);
+        if (t) walked_ = std::move(*t);  // a failed walk keeps the last table
+      }
+    });
+    return {};
+  }
+  std::lock_guard lock(walked_mu_);
+  if (walked_) processes_ = std::move(walked_);
   return {};
 }
 
@@ -184,7 +215,7 @@ Status Collector::collect(model::TopSnapshot& s) {
   }
   if (host.has_sockstat) s.sockstat = host.sockstat;
   s.tunables = host.tunables;
-  TCPSCOPE_TRY(read_processes(now));
+  TCPSCOPE_TRY(read_processes());
   s.processes = processes_;
 
   // Device names are looked up afresh each refresh (an index may be reused).
@@ -386,18 +417,24 @@ void Runner::refresh_now() {
 }
 
 void Runner::loop() {
-  auto next = std::chrono::steady_clock::now();
+  // The next refresh is due an interval after the last one started; computed while waiting, so
+  // a new interval applies at once (after the last start, or now if that has passed).
+  std::optional<std::chrono::steady_clock::time_point> last_start;
   for (;;) {
     {
       std::unique_lock lock(mu_);
       for (;;) {
         if (stop_) return;
         if (wake_) break;
-        if (!paused_ && std::chrono::steady_clock::now() >= next) break;
+        const auto due =
+            last_start
+                ? *last_start + std::chrono::microseconds(static_cast<int64_t>(interval_s_ * 1e6))
+                : std::chrono::steady_clock::now();
+        if (!paused_ && std::chrono::steady_clock::now() >= due) break;
         if (paused_) {
           cv_.wait(lock);
         } else {
-          cv_.wait_until(lock, next);
+          cv_.wait_until(lock, due);
         }
       }
       wake_ = false;
@@ -410,23 +447,19 @@ void Runner::loop() {
         states_.reset();
       }
     }
-    const auto started = std::chrono::steady_clock::now();
+    last_start = std::chrono::steady_clock::now();
     busy_ = true;
     auto snap = c_.refresh();
     busy_ = false;
-    double interval = 0;
     {
       std::lock_guard lock(mu_);
       latest_ = std::move(snap);
-      interval = interval_s_;
     }
     ++generation_;
     if (notify_[1] >= 0) {
       const char one = 1;
       (void)!::write(notify_[1], &one, 1);
     }
-    // Refreshes start an interval apart; one that took longer is followed at once.
-    next = started + std::chrono::microseconds(static_cast<int64_t>(interval * 1e6));
   }
 }
 

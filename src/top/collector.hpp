@@ -7,8 +7,9 @@
 // the doctor's tallies and the connection table in one pass; the listeners come from the
 // listening hash (cheap). With a filter (or a state selection), the census still needs every
 // socket: a header-level dump for it, and the filtered dump with tcp_info for the connections.
-// The process walk (which costs more than a dump on a busy host) runs on the first refresh and
-// then every `process_interval_s`; a connection keeps its owner in between.
+// The process walk (which can cost more than a dump on a busy host) runs in line on the first
+// refresh, then on a thread of its own every `process_interval_s`; each refresh takes the newest
+// table, and a connection keeps its owner in between.
 //
 // A Runner drives a Collector from its own thread, at an interval, and hands the newest
 // snapshot to the screen; a refresh that fails keeps the last good data and says why.
@@ -79,7 +80,8 @@ class Collector {
  private:
   explicit Collector(CollectorOptions o);
   Status collect(model::TopSnapshot& s);
-  Status read_processes(double now_s);
+  Status read_processes();
+  Result<std::shared_ptr<const model::ProcessTable>> walk_processes() const;
   Status dump_tables(model::TopSnapshot& s, model::Census& census, doctor::PressureTally& tally,
                      model::ConnTableBuilder& builder);
   double now_s() const;
@@ -100,7 +102,10 @@ class Collector {
   uint64_t refreshes_ = 0;
   std::shared_ptr<const model::TopSnapshot> last_good_;
   std::shared_ptr<const model::ProcessTable> processes_;
-  double processes_at_ = -1;
+  // The process walker (after the first walk): its newest table, taken at the next refresh.
+  std::mutex walked_mu_;
+  std::shared_ptr<const model::ProcessTable> walked_;
+  std::jthread walker_;
   model::CounterSnapshot doctor_counters_;  // the counters at the previous refresh
   bool has_doctor_counters_ = false;
   std::optional<Error> last_error_;
