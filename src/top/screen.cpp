@@ -378,10 +378,6 @@ class Ui {
         message_.clear();
         dirty = true;
       }
-      if (kick_at_ && now >= *kick_at_) {
-        kick_at_.reset();
-        if (!paused_) runner_.refresh_now();
-      }
       if (dirty) draw();
     }
   }
@@ -391,12 +387,10 @@ class Ui {
   void stop() { runner_.stop(); }
 
  private:
-  // Until a message expires or a refresh is due to be asked for; nothing else on screen
-  // changes with time alone.
+  // Until a message expires; nothing else on screen changes with time alone.
   const timespec* wait_time() {
     std::optional<std::chrono::steady_clock::time_point> until;
     if (!message_.empty()) until = message_until_;
-    if (kick_at_ && (!until || *kick_at_ < *until)) until = kick_at_;
     if (!until) return nullptr;
     const auto left = *until - std::chrono::steady_clock::now();
     const auto ns = std::max<int64_t>(
@@ -410,8 +404,6 @@ class Ui {
   bool take_snapshot() {
     auto s = runner_.latest();
     if (!s || s == snap_) return false;
-    snap_at_ = std::chrono::steady_clock::now();
-    kick_at_.reset();  // a refresh came on its own
     const bool wanted = awaited_filter_ && s->filter == *awaited_filter_;
     if (paused_ && snap_ && !wanted) return false;
     if (wanted) awaited_filter_.reset();
@@ -679,13 +671,8 @@ class Ui {
         }
       }
     }
+    // The next refresh is due the new interval after the last one started.
     runner_.set_interval(next);
-    // The runner keeps the deadline it computed with the old interval: from 60 s to 1 s the
-    // next refresh would still be up to a minute away. Ask for it when the new interval since
-    // the last one is up (not at once: the rates and the doctor's window would span a moment).
-    if (next < cur) {
-      kick_at_ = snap_at_ + std::chrono::microseconds(static_cast<int64_t>(next * 1e6));
-    }
     fmt::memory_buffer b;
     fmt::format_to(std::back_inserter(b), "refresh every {}s", next);
     say(std::string(b.data(), b.size()));
@@ -1282,8 +1269,6 @@ class Ui {
   std::string input_;
   std::optional<std::string> filter_;          // typed here; unset: the command line's
   std::optional<std::string> awaited_filter_;  // shown as soon as a refresh has it, even paused
-  std::chrono::steady_clock::time_point snap_at_{};  // when the newest snapshot arrived
-  std::optional<std::chrono::steady_clock::time_point> kick_at_;  // ask for a refresh then
   std::string message_;
   bool message_error_ = false;
   std::chrono::steady_clock::time_point message_until_{};
