@@ -624,8 +624,8 @@ void append_top_json(fmt::memory_buffer& out, const model::TopSnapshot& s,
     model::select_rows(*s.conns, o.view, 0, o.max_rows, scratch, rows);
     const model::ConnTable& t = *s.conns;
     fmt::memory_buffer addr;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const model::ConnRow& r = t.rows[rows[i]];
+    for (const uint32_t index : rows) {
+      const model::ConnRow& r = t.rows[index];
       w.begin_object(L::kCompact);
       w.key("state").string(model::state_key(r.state));
       for (auto [key, id, port] :

@@ -128,7 +128,7 @@ Status Collector::read_processes() {
     // own thread every process_interval_s: a walk can cost more than a dump, and a refresh must
     // not wait for it.
     processes_ = TCPSCOPE_TRY(walk_processes());
-    walker_ = std::jthread([this](std::stop_token stop) {
+    walker_ = std::jthread([this](const std::stop_token& stop) {
       std::mutex m;
       std::condition_variable_any cv;
       for (;;) {

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <clocale>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -797,7 +798,7 @@ class Ui {
     for (size_t i = hist.size() - n; i < hist.size(); ++i) {
       const float v = hist[i];
       int level = 0;
-      if (top > 0 && v > 0) level = std::clamp(static_cast<int>(v / top * 7.0F + 0.5F), 1, 7);
+      if (top > 0 && v > 0) level = std::clamp(static_cast<int>(std::lround(v / top * 7.0F)), 1, 7);
       if (v <= 0) {
         b.push_back(' ');
       } else if (utf8_) {
@@ -933,7 +934,7 @@ class Ui {
           [&](fmt::memory_buffer& cb, size_t c) {
             if (c == SIZE_MAX) {
               const double fill = std::min(100.0, l.info.fill_percent());
-              const int full = static_cast<int>(fill / 100.0 * (bar_w - 2) + 0.5);
+              const int full = static_cast<int>(std::lround(fill / 100.0 * (bar_w - 2)));
               cb.push_back('[');
               for (int k = 0; k < bar_w - 2; ++k) cb.push_back(k < full ? '#' : ' ');
               cb.push_back(']');
@@ -1090,7 +1091,11 @@ class Ui {
         const bool numeric = model::column_info(c.id).numeric;
         if (columns(t) < c.width) {
           const auto fill = static_cast<size_t>(c.width - columns(t));
-          t = numeric ? std::string(fill, ' ') + t : t + std::string(fill, ' ');
+          if (numeric) {
+            t.insert(0, fill, ' ');
+          } else {
+            t.append(fill, ' ');
+          }
         }
         if (!l.empty()) l.push_back(' ');
         l += t;
