@@ -77,6 +77,9 @@ std::string listener_label(const model::ListenerInfo& l) {
   return s;
 }
 
+// The close-event buffer warning, once per agent (collectors live on the main thread only).
+bool g_buffer_warned = false;
+
 uint64_t lookup(const std::vector<std::pair<uint64_t, uint64_t>>& sorted, uint64_t key,
                 uint64_t fallback) {
   auto it = std::lower_bound(sorted.begin(), sorted.end(), std::make_pair(key, uint64_t{0}));
@@ -194,10 +197,10 @@ void NamespaceCollector::sync_closes(const AgentConfig& cfg) {
   }
   close_sub_ = std::move(*sub);
   // The kernel grants twice what it was asked for; less means SO_RCVBUFFORCE was refused (no
-  // CAP_NET_ADMIN) and net.core.rmem_max capped it.
+  // CAP_NET_ADMIN) and net.core.rmem_max capped it. Said once: every namespace is alike.
   const int64_t granted = close_sub_->receive_buffer();
-  if (granted < 2 * cfg.closes.receive_buffer && !buffer_warned_) {
-    buffer_warned_ = true;
+  if (granted < 2 * cfg.closes.receive_buffer && !g_buffer_warned) {
+    g_buffer_warned = true;
     log(LogLevel::kWarn,
         fmt::format("closes {}: a receive buffer of {} bytes for the {} asked (without "
                     "CAP_NET_ADMIN net.core.rmem_max caps it); a burst of closes beyond it loses "

@@ -155,7 +155,6 @@ class NamespaceCollector {
   std::unique_ptr<source::SocketSource> close_src_;  // for listener rechecks
   std::unique_ptr<CloseAccounting> closes_;
   model::ListenerSet recheck_set_;
-  bool buffer_warned_ = false;
   RateLimited close_log_;
 
   uint64_t sockets_seen_ = 0;
