@@ -96,10 +96,11 @@ std::string describe(const AgentConfig& c) {
   std::string netns = c.netns.empty() ? std::string(kOwnLabel) : "";
   for (const auto& n : c.netns) netns += (netns.empty() ? "" : ",") + n;
   return fmt::format(
-      "interval {}, listener interval {}, netns {}, statsd {}, prometheus {}, jsonl {}",
+      "interval {}, listener interval {}, netns {}, statsd {}, prometheus {}, jsonl {}, closes {}",
       secs(c.interval_ns), secs(c.listener_interval_ns), netns,
       c.statsd ? format_endpoint(*c.statsd) : "off",
-      c.prometheus ? format_endpoint(*c.prometheus) : "off", c.jsonl.empty() ? "off" : c.jsonl);
+      c.prometheus ? format_endpoint(*c.prometheus) : "off", c.jsonl.empty() ? "off" : c.jsonl,
+      c.closes.enabled ? "on" : "off");
 }
 
 class Agent {
@@ -125,7 +126,8 @@ class Agent {
 
   int run() {
     UniqueFd tfd = UniqueFd::adopt(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
-    UniqueFd ep = UniqueFd::adopt(::epoll_create1(EPOLL_CLOEXEC));
+    ep_ = UniqueFd::adopt(::epoll_create1(EPOLL_CLOEXEC));
+    const UniqueFd& ep = ep_;
     if (!tfd || !ep) {
       log(LogLevel::kError, fmt::format("timerfd/epoll: {}", std::strerror(errno)));
       return 1;
@@ -141,8 +143,8 @@ class Agent {
     int status = 0;
     for (;;) {
       arm(tfd.get(), schedule.next_due_ns());
-      epoll_event evs[2];
-      const int n = ::epoll_wait(ep.get(), evs, 2, -1);
+      epoll_event evs[16];
+      const int n = ::epoll_wait(ep.get(), evs, 16, -1);
       if (n < 0) {
         if (errno == EINTR) continue;
         log(LogLevel::kError, fmt::format("epoll_wait: {}", std::strerror(errno)));
@@ -160,6 +162,11 @@ class Agent {
         } else if (evs[i].data.fd == tfd.get()) {
           uint64_t expirations = 0;  // only drained: the schedule counts from the clock
           (void)!::read(tfd.get(), &expirations, sizeof expirations);
+        } else {
+          // A namespace's close events.
+          for (auto& c : collectors_) {
+            if (c->close_fd() == evs[i].data.fd) c->drain_closes();
+          }
         }
       }
       if (reload && this->reload()) {
@@ -292,6 +299,7 @@ class Agent {
       }
       log(LogLevel::kInfo,
           "following network namespace " + t.label + (t.path.empty() ? "" : " (" + t.path + ")"));
+      (*c)->open_closes(cfg_);  // events from now on
       next.push_back(std::move(*c));
     }
     for (const auto& c : collectors_) {
@@ -300,8 +308,35 @@ class Agent {
     collectors_ = std::move(next);
   }
 
+  // Keeps the epoll set equal to the collectors' close-event subscriptions (a subscription comes
+  // and goes with its namespace, a reload, or a read error; a closed fd has left the set).
+  void watch_close_fds() {
+    std::vector<int> want;
+    for (const auto& c : collectors_) {
+      if (c->close_fd() >= 0) want.push_back(c->close_fd());
+    }
+    std::sort(want.begin(), want.end());
+    for (const int fd : watched_) {
+      if (!std::binary_search(want.begin(), want.end(), fd)) {
+        ::epoll_ctl(ep_.get(), EPOLL_CTL_DEL, fd, nullptr);  // ENOENT when it was closed
+      }
+    }
+    for (const int fd : want) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.fd = fd;
+      // The same number may be a new socket (the old one closed): adding it again is right.
+      if (::epoll_ctl(ep_.get(), EPOLL_CTL_ADD, fd, &ev) < 0 && errno == EEXIST) {
+        ::epoll_ctl(ep_.get(), EPOLL_CTL_MOD, fd, &ev);
+      }
+    }
+    watched_ = std::move(want);
+  }
+
   bool run_tick(TickKind kind, uint64_t ticks_skipped) {
     sync_namespaces();
+    // Closes so far go with the listeners of the previous reading (and a recheck).
+    for (auto& c : collectors_) c->drain_closes();
     bool ok = !collectors_.empty();
     for (auto& c : collectors_) {
       // A namespace never collected in full gets a full collection whatever the tick.
@@ -311,15 +346,23 @@ class Agent {
         collect_log_.log(LogLevel::kWarn, "collect " + c->label() + ": " + st.error().what());
       }
     }
+    watch_close_fds();
     set_.clear();
-    for (auto& c : collectors_) c->emit(cfg_, ids_, set_);
+    timers_.clear();
+    for (auto& c : collectors_) {
+      c->drain_closes();
+      c->emit(cfg_, ids_, set_);
+      c->close_timers(timers_);
+    }
     emit_self(ticks_skipped);
     if (opts_.once && full_ticks_ == 0 && kind == TickKind::kFull) {
       // --once: this first reading is only the baseline of the counters' changes.
       if (statsd_) statsd_->emit(set_, false);
+      for (auto& c : collectors_) c->start_close_interval();
       return ok;
     }
-    if (statsd_) statsd_->emit(set_);
+    if (statsd_) statsd_->emit(set_, true, timers_);
+    for (auto& c : collectors_) c->start_close_interval();
     if (jsonl_) {
       if (auto st = jsonl_->emit(set_, tick_kind_name(kind), unix_ms_now()); !st) {
         fatal_ = std::move(st.error());
@@ -390,6 +433,9 @@ class Agent {
   std::unique_ptr<StatsdSink> statsd_;
   std::unique_ptr<JsonlSink> jsonl_;
   std::vector<std::unique_ptr<NamespaceCollector>> collectors_;
+  UniqueFd ep_;
+  std::vector<int> watched_;         // close-event fds in the epoll set, sorted
+  std::vector<StatsdTimer> timers_;  // this tick's, pointing into the collectors
   fmt::memory_buffer prom_;
   std::string statm_;
   uint64_t full_ticks_ = 0;

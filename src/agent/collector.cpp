@@ -58,6 +58,8 @@ std::string_view error_kind_name(NsError e) {
       return "counters";
     case NsError::kTunables:
       return "tunables";
+    case NsError::kCloses:
+      return "closes";
     case NsError::kCount:
       break;
   }
@@ -74,6 +76,9 @@ std::string listener_label(const model::ListenerInfo& l) {
   fmt::format_to(std::back_inserter(s), ":{}", l.port);
   return s;
 }
+
+// The close-event buffer warning, once per agent (collectors live on the main thread only).
+bool g_buffer_warned = false;
 
 uint64_t lookup(const std::vector<std::pair<uint64_t, uint64_t>>& sorted, uint64_t key,
                 uint64_t fallback) {
@@ -107,20 +112,33 @@ NamespaceCollector::NamespaceCollector(std::string label, std::string path, Uniq
       identity_(identity),
       origin_fd_(origin_fd) {}
 
-Status NamespaceCollector::collect(TickKind kind, const AgentConfig& cfg) {
-  const int64_t start = procfs::monotonic_ns();
+template <typename F>
+Status NamespaceCollector::inside(F&& f) {
   const bool elsewhere = !path_.empty();
   if (elsewhere && ::setns(ns_.get(), CLONE_NEWNET) < 0) {
     count_error(NsError::kNetns);
-    healthy_ = false;
     return fail(Error::from_errno("enter network namespace " + path_, errno));
   }
-  Status st = collect_inside(kind, cfg);
+  Status st = f();
   if (elsewhere && ::setns(origin_fd_, CLONE_NEWNET) < 0) {
     // Collecting on in the wrong namespace would label one namespace's numbers with another's
     // name: stop instead.
     log(LogLevel::kError, "cannot return to the agent's own network namespace; exiting");
     std::abort();
+  }
+  return st;
+}
+
+Status NamespaceCollector::collect(TickKind kind, const AgentConfig& cfg) {
+  const int64_t start = procfs::monotonic_ns();
+  bool entered = false;
+  Status st = inside([&] {
+    entered = true;
+    return collect_inside(kind, cfg);
+  });
+  if (!entered) {
+    healthy_ = false;
+    return st;
   }
   const auto k = static_cast<size_t>(kind);
   duration_s_[k] = static_cast<double>(procfs::monotonic_ns() - start) / 1e9;
@@ -129,7 +147,88 @@ Status NamespaceCollector::collect(TickKind kind, const AgentConfig& cfg) {
   return st;
 }
 
+void NamespaceCollector::open_closes(const AgentConfig& cfg) {
+  if (auto st = inside([&] {
+        sync_closes(cfg);
+        return Status{};
+      });
+      !st) {
+    close_log_.log(LogLevel::kWarn, "closes " + label_ + ": " + st.error().what());
+  }
+}
+
+void NamespaceCollector::sync_closes(const AgentConfig& cfg) {
+  const CloseLimits limits{cfg.closes.max_ports,
+                           cfg.statsd ? cfg.closes.statsd_rtt_max_per_interval : 0};
+  if (!cfg.closes.enabled) {
+    close_sub_.reset();
+    close_src_.reset();
+    closes_.reset();
+    return;
+  }
+  if (!closes_) {
+    closes_ = std::make_unique<CloseAccounting>(limits);
+    closes_->set_listeners(latest_listeners_);
+    closes_->set_recheck([this](model::ListenerSet& set) {
+      // Through a netlink socket of the namespace: no setns. A failed dump keeps the set.
+      if (close_src_ && source::dump_listeners(*close_src_, true, false, recheck_set_)) {
+        std::swap(set, recheck_set_);
+      }
+    });
+  } else {
+    closes_->set_limits(limits);
+  }
+  if (close_sub_) return;
+  source::SubscriptionOptions so;  // TCP, both families, this namespace
+  so.receive_buffer = static_cast<int>(cfg.closes.receive_buffer);
+  auto sub = source::DestroySubscription::open(so);
+  if (!sub) {
+    count_error(NsError::kCloses);
+    close_log_.log(LogLevel::kWarn, "closes " + label_ + ": " + sub.error().what());
+    return;
+  }
+  source::SourceOptions src;
+  src.kind = source::SourceKind::kNetlink;
+  if (auto s = source::open_source(src)) {
+    close_src_ = std::move(*s);
+  } else {
+    close_log_.log(LogLevel::kWarn,
+                   "closes " + label_ + ": listener rechecks: " + s.error().what());
+  }
+  close_sub_ = std::move(*sub);
+  // The kernel grants twice what it was asked for; less means SO_RCVBUFFORCE was refused (no
+  // CAP_NET_ADMIN) and net.core.rmem_max capped it. Said once: every namespace is alike.
+  const int64_t granted = close_sub_->receive_buffer();
+  if (granted < 2 * cfg.closes.receive_buffer && !g_buffer_warned) {
+    g_buffer_warned = true;
+    log(LogLevel::kWarn,
+        fmt::format("closes {}: a receive buffer of {} bytes for the {} asked (without "
+                    "CAP_NET_ADMIN net.core.rmem_max caps it); a burst of closes beyond it loses "
+                    "events, counted in tcpscope_close_event_overflows_total",
+                    label_, granted / 2, cfg.closes.receive_buffer));
+  }
+}
+
+void NamespaceCollector::drain_closes() {
+  if (!close_sub_ || !closes_) return;
+  if (auto got = close_sub_->drain(*closes_); !got) {
+    count_error(NsError::kCloses);
+    close_log_.log(LogLevel::kWarn, "closes " + label_ + ": " + got.error().what() +
+                                        " (subscribing again at the next tick)");
+    close_sub_.reset();
+  }
+}
+
+void NamespaceCollector::close_timers(std::vector<StatsdTimer>& out) {
+  if (closes_) closes_->statsd_timers(label_, out);
+}
+
+void NamespaceCollector::start_close_interval() {
+  if (closes_) closes_->start_interval();
+}
+
 Status NamespaceCollector::collect_inside(TickKind kind, const AgentConfig& cfg) {
+  sync_closes(cfg);
   if (!src_) {
     source::SourceOptions so;  // netlink, falling back to /proc
     auto s = source::open_source(so);
@@ -220,6 +319,7 @@ Status NamespaceCollector::read_listeners(TickKind kind, const AgentConfig& cfg)
   }
   duplicates_ += totals.duplicates;
   restarts_ += totals.restarts;
+  if (closes_) closes_->set_listeners(latest_listeners_);
   build_rows(kind);
   return {};
 }
@@ -300,6 +400,8 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, mode
   }
   out.add(ids[Metric::kDumpDuplicates], {{"netns", ns}}, u(duplicates_), scope);
   out.add(ids[Metric::kDumpRestarts], {{"netns", ns}}, u(restarts_), scope);
+  // Closed connections are counted from events, whatever became of the last collection.
+  if (closes_ && cfg.closes.enabled) closes_->emit(ids, ns, scope, out);
   if (!has_data()) return;
   out.add(ids[Metric::kSocketsSeen], {{"netns", ns}}, u(sockets_seen_), scope);
 

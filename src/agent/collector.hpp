@@ -11,6 +11,13 @@
 //                   the previous full tick;
 //   listener tick:  listeners only (the kernel skips the established hash), counters, tunables.
 //
+// With [closes] enabled, the collector also holds a subscription to the namespace's destroy
+// events, opened inside it (a netlink socket stays bound to the namespace it was created in):
+// the agent's loop waits on close_fd() and calls drain_closes(), which needs no setns. The
+// listeners each tick reads tell inbound closes from outbound ones; a closed socket whose local
+// port no known listener has makes a listener recheck (at most one per 100 ms) through a
+// netlink socket of the namespace.
+//
 // Allocation: the census, tally and samples are refilled in place; a steady namespace with a
 // steady set of listeners allocates nothing per socket and little per tick.
 #pragma once
@@ -24,7 +31,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agent/closes.hpp"
 #include "agent/config.hpp"
+#include "agent/log.hpp"
 #include "agent/metric_catalog.hpp"
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
@@ -35,6 +44,7 @@
 #include "procfs/counter_sampler.hpp"
 #include "procfs/sockstat.hpp"
 #include "procfs/sysctl.hpp"
+#include "source/destroy_events.hpp"
 #include "source/name_cache.hpp"
 #include "source/socket_source.hpp"
 
@@ -43,7 +53,7 @@ namespace tcpscope::agent {
 enum class TickKind : uint8_t { kFull = 0, kListener = 1 };
 std::string_view tick_kind_name(TickKind k);
 
-enum class NsError : uint8_t { kDump, kNetns, kCounters, kTunables, kCount };
+enum class NsError : uint8_t { kDump, kNetns, kCounters, kTunables, kCloses, kCount };
 
 class NamespaceCollector {
  public:
@@ -64,10 +74,26 @@ class NamespaceCollector {
   // True after the first successful full collection.
   bool has_data() const { return has_full_ && healthy_; }
 
+  // Closed connections ([closes]). open_closes() subscribes inside the namespace, at once; a
+  // failure is counted and logged, and each collection tries again. A collection with [closes]
+  // disabled drops the subscription and the accounts.
+  void open_closes(const AgentConfig& cfg);
+  // The subscription's fd, -1 without one.
+  int close_fd() const { return close_sub_ ? close_sub_->fd() : -1; }
+  // Accounts every event queued now.
+  void drain_closes();
+  // This interval's RTT timers for statsd; then start_close_interval() for the next one.
+  void close_timers(std::vector<StatsdTimer>& out);
+  void start_close_interval();
+
  private:
   NamespaceCollector(std::string label, std::string path, UniqueFd ns, uint64_t identity,
                      int origin_fd);
   Status collect_inside(TickKind kind, const AgentConfig& cfg);
+  // Runs `f` inside the namespace (setns there and back when it is not the agent's own).
+  template <typename F>
+  Status inside(F&& f);
+  void sync_closes(const AgentConfig& cfg);  // called inside the namespace
   Status read_listeners(TickKind kind, const AgentConfig& cfg);
   void build_rows(TickKind kind);
   void count_error(NsError e) { ++errors_[static_cast<size_t>(e)]; }
@@ -125,6 +151,12 @@ class NamespaceCollector {
   std::array<double, 2> duration_s_{};
   std::array<uint64_t, 2> collections_{};
   std::array<uint64_t, static_cast<size_t>(NsError::kCount)> errors_{};
+  std::unique_ptr<source::DestroySubscription> close_sub_;
+  std::unique_ptr<source::SocketSource> close_src_;  // for listener rechecks
+  std::unique_ptr<CloseAccounting> closes_;
+  model::ListenerSet recheck_set_;
+  RateLimited close_log_;
+
   uint64_t sockets_seen_ = 0;
   uint64_t duplicates_ = 0;
   uint64_t restarts_ = 0;

@@ -69,6 +69,15 @@ Status set_max_listeners(std::string_view key, int64_t v, AgentConfig& c) {
   return {};
 }
 
+Status set_range(std::string_view key, int64_t v, int64_t lo, int64_t hi, int64_t& out) {
+  if (v < lo || v > hi) {
+    return fail(Error::usage(std::string(key) + " " + std::to_string(v) + " is out of range (" +
+                             std::to_string(lo) + " to " + std::to_string(hi) + ")"));
+  }
+  out = v;
+  return {};
+}
+
 Status set_level(std::string_view key, std::string_view text, AgentConfig& c) {
   auto l = parse_log_level(text);
   if (!l) {
@@ -249,7 +258,7 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
   const toml::table& root = parsed.table();
   Table t(root, origin, "");
   TCPSCOPE_TRY(t.check_keys({"interval", "listener_interval", "netns", "max_listeners", "counters",
-                             "log_level", "statsd", "prometheus", "jsonl", "doctor"}));
+                             "log_level", "statsd", "prometheus", "jsonl", "doctor", "closes"}));
   std::optional<std::string> s;
   std::optional<int64_t> i;
   std::optional<std::vector<std::string>> v;
@@ -302,6 +311,33 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
     TCPSCOPE_TRY(jl.check_keys({"path"}));
     TCPSCOPE_TRY(get(jl.string("path"), s));
     if (s) c.jsonl = *s;
+  }
+  TCPSCOPE_TRY(sub_status);
+  if (const toml::table* ct = t.sub("closes", sub_status)) {
+    Table cl(*ct, origin, "closes.");
+    TCPSCOPE_TRY(
+        cl.check_keys({"enabled", "max_ports", "statsd_rtt_max_per_interval", "receive_buffer"}));
+    std::optional<bool> b;
+    TCPSCOPE_TRY(get(cl.boolean("enabled"), b));
+    if (b) c.closes.enabled = *b;
+    int64_t n = 0;
+    TCPSCOPE_TRY(get(cl.integer("max_ports"), i));
+    if (i) {
+      TCPSCOPE_TRY(at(cl, "max_ports", set_range("closes.max_ports", *i, 0, 65536, n)));
+      c.closes.max_ports = static_cast<uint32_t>(n);
+    }
+    TCPSCOPE_TRY(get(cl.integer("statsd_rtt_max_per_interval"), i));
+    if (i) {
+      TCPSCOPE_TRY(at(cl, "statsd_rtt_max_per_interval",
+                      set_range("closes.statsd_rtt_max_per_interval", *i, 0, 100'000, n)));
+      c.closes.statsd_rtt_max_per_interval = static_cast<uint32_t>(n);
+    }
+    TCPSCOPE_TRY(get(cl.integer("receive_buffer"), i));
+    if (i) {
+      TCPSCOPE_TRY(
+          at(cl, "receive_buffer", set_range("closes.receive_buffer", *i, 64 << 10, 1 << 30, n)));
+      c.closes.receive_buffer = n;
+    }
   }
   TCPSCOPE_TRY(sub_status);
   if (const toml::table* dt = t.sub("doctor", sub_status)) {

@@ -26,6 +26,16 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
+// [closes]: connections closed, from the kernel's destroy events (docs/agent.md, "Closed
+// connections").
+struct ClosesConfig {
+  bool enabled = true;
+  uint32_t max_ports = 32;                      // ports with series of their own, per direction
+  uint32_t statsd_rtt_max_per_interval = 1000;  // RTT timers per namespace, direction and tick
+  int64_t receive_buffer = 8 << 20;             // bytes, per namespace (the kernel doubles it)
+  bool operator==(const ClosesConfig&) const = default;
+};
+
 struct AgentConfig {
   int64_t interval_ns = 10'000'000'000;
   int64_t listener_interval_ns = 10'000'000'000;  // == interval_ns: no listener-only ticks
@@ -39,6 +49,7 @@ struct AgentConfig {
   std::optional<Endpoint> prometheus;
   std::string jsonl;  // "" off, "-" stdout
   doctor::Thresholds thresholds;
+  ClosesConfig closes;
   LogLevel log_level = LogLevel::kInfo;
   std::string config_file;  // where it came from, for reloads and messages
 

@@ -10,6 +10,7 @@ namespace {
 using model::MetricType;
 constexpr MetricType G = MetricType::kGauge;
 constexpr MetricType C = MetricType::kCounter;
+constexpr MetricType H = MetricType::kHistogram;
 
 constexpr MetricInfo kCatalog[] = {
     {Metric::kSockets, "tcpscope_sockets", G,
@@ -38,6 +39,21 @@ constexpr MetricInfo kCatalog[] = {
     {Metric::kSysctl, "tcpscope_sysctl", G, "TCP tunables the doctor uses, by sysctl name."},
     {Metric::kDoctorFinding, "tcpscope_doctor_finding", G,
      "Doctor check result: 0 ok, 1 warning, 2 critical (tcpscope doctor explains each)."},
+    {Metric::kClosedConnections, "tcpscope_closed_connections_total", C,
+     "TCP connections closed (sockets the kernel freed), by direction and port: the listener's "
+     "for inbound, the remote one for outbound, \"other\" beyond [closes] max_ports."},
+    {Metric::kClosedWithRetrans, "tcpscope_closed_connections_with_retransmissions_total", C,
+     "Closed TCP connections that retransmitted at least one segment."},
+    {Metric::kClosedRetransSegments, "tcpscope_closed_connection_retransmitted_segments_total", C,
+     "Segments the closed TCP connections retransmitted (tcpi_total_retrans)."},
+    {Metric::kClosedRtt, "tcpscope_closed_connection_rtt_seconds", H,
+     "Smoothed RTT of closed TCP connections at close (tcpi_rtt; connections never measured "
+     "left out)."},
+    {Metric::kClosedBytes, "tcpscope_closed_connection_bytes", H,
+     "Bytes a closed TCP connection carried, by way: sent (data sent once) or received."},
+    {Metric::kCloseOverflows, "tcpscope_close_event_overflows_total", C,
+     "Times the kernel dropped close events for the agent (ENOBUFS: its receive buffer was "
+     "full)."},
     {Metric::kCollectionDuration, "tcpscope_agent_collection_duration_seconds", G,
      "Wall time of the last collection of the namespace."},
     {Metric::kSocketsSeen, "tcpscope_agent_sockets_seen", G,
@@ -107,6 +123,11 @@ std::span<const std::string_view> default_counters() { return kDefaultCounters; 
 MetricIds::MetricIds(model::MetricSet& set) {
   for (const auto& m : kCatalog)
     ids_[static_cast<size_t>(m.id)] = set.family(m.name, m.help, m.type);
+  // A port's close counters appear at its first close, counted from zero.
+  for (Metric m :
+       {Metric::kClosedConnections, Metric::kClosedWithRetrans, Metric::kClosedRetransSegments}) {
+    set.set_from_zero((*this)[m]);
+  }
 }
 
 std::string counter_metric_name(std::string_view nstat_name, bool gauge) {

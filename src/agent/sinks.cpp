@@ -112,12 +112,22 @@ void StatsdSink::add_line(std::string_view line) {
   datagram_.append(line);
 }
 
-void StatsdSink::emit(const model::MetricSet& set, bool send) {
+void StatsdSink::emit(const model::MetricSet& set, bool send, std::span<const StatsdTimer> timers) {
   ++generation_;
   resolved_this_emit_ = false;
+  for (const StatsdTimer& t : send ? timers : std::span<const StatsdTimer>{}) {
+    key_.clear();
+    render::append_statsd_key(key_, t.name, t.labels, style_);
+    for (const double v : t.values) {
+      line_.clear();
+      render::append_statsd_line(line_, key_, v, "ms", t.rate);
+      add_line(line_);
+    }
+  }
   for (const auto& s : set.samples()) {
     const auto& f = set.families()[s.family];
     if (!send && f.type == model::MetricType::kGauge) continue;
+    if (s.part == model::SamplePart::kBucket) continue;  // statsd has no buckets
     key_.clear();
     render::append_statsd_key(key_, set, s, style_);
     line_.clear();
@@ -128,8 +138,12 @@ void StatsdSink::emit(const model::MetricSet& set, bool send) {
     }
     auto it = baselines_.find(std::string_view(key_));
     if (it == baselines_.end()) {
-      baselines_.emplace(key_, Baseline{s.scope, s.value, generation_});
-      continue;  // the first sight is a baseline only
+      // The first sight is a baseline only; but a series that counts from zero and appeared
+      // after this sink's first tick has its whole value to send.
+      const bool fresh = f.from_zero && generation_ > 1;
+      baselines_.emplace(key_, Baseline{s.scope, fresh ? 0.0 : s.value, generation_});
+      if (!fresh) continue;
+      it = baselines_.find(std::string_view(key_));
     }
     Baseline& b = it->second;
     b.seen = generation_;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -18,8 +19,19 @@
 
 namespace tcpscope::agent {
 
+// The values of one statsd timer for one tick (the RTTs of closed connections in a namespace and
+// direction), at most a configured number of them: `values` stand for `values.size() / rate`
+// measurements, so a server that scales by the rate counts them all.
+struct StatsdTimer {
+  std::string_view name;  // without the prefix: "closed_connection_rtt"
+  std::span<const model::MetricLabel> labels;
+  std::span<const double> values;  // milliseconds
+  double rate = 1.0;               // below 1: sent with |@rate
+};
+
 // Statsd lines packed into datagrams of at most `mtu` bytes, never splitting a line. Gauges go
-// every tick; counters as their change since the previous tick (docs/agent.md, "statsd").
+// every tick; counters as their change since the previous tick; a histogram's sum and count as
+// counters; timers as given (docs/agent.md, "statsd").
 class StatsdSink {
  public:
   // Sends one datagram; false when it was dropped (counted by the sink).
@@ -33,8 +45,10 @@ class StatsdSink {
   // Sends through `writer` (tests).
   StatsdSink(Writer writer, uint32_t mtu, render::StatsdStyle style);
 
-  // With `send` false only the counters' baselines are taken (--once's first reading).
-  void emit(const model::MetricSet& set, bool send = true);
+  // With `send` false only the counters' baselines are taken (--once's first reading). Timers
+  // go first: a tick's lines end with the agent's own (what a reader may split ticks on).
+  void emit(const model::MetricSet& set, bool send = true,
+            std::span<const StatsdTimer> timers = {});
 
   uint64_t packets_sent() const { return sent_; }
   uint64_t packets_dropped() const { return dropped_; }

@@ -198,27 +198,11 @@ Status Watcher::add_target(std::string label, const std::string& path, int origi
 }
 
 void Watcher::refresh_listeners(Target& t) {
-  t.listeners.clear();
-  if (!t.src) return;
-  struct Collect final : model::SocketVisitor {
-    model::ListenerSet* set;
-    void on_socket(const model::SocketRecord& r) override { set->add(r); }
-  } collect;
-  collect.set = &t.listeners;
-  bool ok = true;
-  for (const uint8_t proto : {uint8_t{IPPROTO_TCP}, uint8_t{IPPROTO_UDP}}) {
-    if (proto == IPPROTO_TCP ? !o_.tcp : !o_.udp) continue;
-    for (const uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
-      model::DumpRequest req;
-      req.family = family;
-      req.protocol = proto;
-      req.states = proto == IPPROTO_TCP ? model::state_bit(model::TcpState::kListen)
-                                        : model::state_bit(model::TcpState::kClose);
-      req.level = model::DecodeLevel::kFull;  // v6only decides dual-stack listeners
-      if (!t.src->dump(req, collect)) ok = false;
-    }
+  if (!t.src) {
+    t.listeners.clear();
+    return;
   }
-  t.listeners.finish();
+  const bool ok = source::dump_listeners(*t.src, o_.tcp, o_.udp, t.listeners);
   t.listeners_at = procfs::monotonic_ns();
   if (!ok && t.listeners_ok) {
     std::fprintf(stderr, "tcpscope: warning: %s: listener dump failed; directions may be wrong\n",

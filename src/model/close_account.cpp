@@ -8,6 +8,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "model/census.hpp"
 #include "model/tcp_info_fields.hpp"
 #include "model/tcp_state.hpp"
 
@@ -43,6 +44,18 @@ void ListenerSet::add(const SocketRecord& r) {
   e.dual = e.wildcard && r.family == AF_INET6 && !(r.has(kAttrSkV6Only) && r.v6only == 1);
   entries_.push_back(e);
   cookies_.push_back(r.cookie);
+}
+
+void ListenerSet::add(const ListenerInfo& l) {
+  Entry e{};
+  e.port = l.port;
+  e.protocol = IPPROTO_TCP;
+  e.family = l.family;
+  e.addr = l.addr;
+  e.wildcard = l.wildcard();
+  e.dual = e.wildcard && l.family == AF_INET6 && l.v6only != 1;  // unknown (2): dual, as above
+  entries_.push_back(e);
+  cookies_.push_back(l.cookie);
 }
 
 bool ListenerSet::is_listener(uint64_t cookie) const {
@@ -96,34 +109,44 @@ size_t rtt_bucket(uint32_t rtt_us) {
 
 double rtt_bucket_upper_us(size_t k) { return std::exp2(static_cast<double>(k) / 4.0); }
 
-void CloseAccount::add(const SocketRecord& r) {
-  ++closed;
+CloseFacts close_facts(const SocketRecord& r) {
+  CloseFacts f;
+  if (!r.has(kAttrInfo)) return f;
+  f.has_info = true;
   constexpr const TcpiField& kRtt = kTcpiFields[TCPSCOPE_TCPI_INDEX(rtt)];
   constexpr const TcpiField& kAcked = kTcpiFields[TCPSCOPE_TCPI_INDEX(bytes_acked)];
   constexpr const TcpiField& kReceived = kTcpiFields[TCPSCOPE_TCPI_INDEX(bytes_received)];
   constexpr const TcpiField& kRetrans = kTcpiFields[TCPSCOPE_TCPI_INDEX(total_retrans)];
-  if (!r.has(kAttrInfo)) return;
-  // Data sent once: tcpi_bytes_sent less what was retransmitted (5.5+); before that,
-  // tcpi_bytes_acked, which also counts the SYN and FIN (one each).
   constexpr const TcpiField& kSent = kTcpiFields[TCPSCOPE_TCPI_INDEX(bytes_sent)];
   constexpr const TcpiField& kRetransBytes = kTcpiFields[TCPSCOPE_TCPI_INDEX(bytes_retrans)];
+  // Data sent once: tcpi_bytes_sent less what was retransmitted (5.5+); before that,
+  // tcpi_bytes_acked, which also counts the SYN and FIN (one each).
   if (tcpi_present(r, kSent) && tcpi_present(r, kRetransBytes)) {
-    bytes_sent += r.tcp_info.bytes_sent >= r.tcp_info.bytes_retrans
-                      ? r.tcp_info.bytes_sent - r.tcp_info.bytes_retrans
-                      : 0;
+    f.bytes_sent = r.tcp_info.bytes_sent >= r.tcp_info.bytes_retrans
+                       ? r.tcp_info.bytes_sent - r.tcp_info.bytes_retrans
+                       : 0;
   } else if (tcpi_present(r, kAcked)) {
-    bytes_sent += r.tcp_info.bytes_acked;
+    f.bytes_sent = r.tcp_info.bytes_acked;
   }
-  if (tcpi_present(r, kReceived)) bytes_received += r.tcp_info.bytes_received;
-  if (tcpi_present(r, kRetrans)) {
-    retrans_segments += r.tcp_info.total_retrans;
-    if (r.tcp_info.total_retrans > 0) ++with_retrans;
-  }
+  if (tcpi_present(r, kReceived)) f.bytes_received = r.tcp_info.bytes_received;
+  if (tcpi_present(r, kRetrans)) f.retrans_segments = r.tcp_info.total_retrans;
   // A socket that never had an RTT sample (a listener, a connection that never completed)
   // reports 0: no sample.
-  if (tcpi_present(r, kRtt) && r.tcp_info.rtt > 0) {
+  if (tcpi_present(r, kRtt)) f.rtt_us = r.tcp_info.rtt;
+  return f;
+}
+
+void CloseAccount::add(const SocketRecord& r) {
+  ++closed;
+  const CloseFacts f = close_facts(r);
+  if (!f.has_info) return;
+  bytes_sent += f.bytes_sent;
+  bytes_received += f.bytes_received;
+  retrans_segments += f.retrans_segments;
+  if (f.retrans_segments > 0) ++with_retrans;
+  if (f.rtt_us > 0) {
     ++rtt_samples;
-    ++rtt[rtt_bucket(r.tcp_info.rtt)];
+    ++rtt[rtt_bucket(f.rtt_us)];
   }
 }
 

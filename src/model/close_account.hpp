@@ -22,6 +22,19 @@ namespace tcpscope::model {
 enum class Direction : uint8_t { kInbound, kOutbound };
 std::string_view direction_name(Direction d);  // "inbound", "outbound"
 
+struct ListenerInfo;
+
+// What the final tcp_info of a closed TCP socket says, as every account counts it.
+struct CloseFacts {
+  bool has_info = false;          // the event carried tcp_info (none of the rest is set without)
+  uint64_t bytes_sent = 0;        // data sent once: tcpi_bytes_sent - tcpi_bytes_retrans (5.5+),
+                                  // before that tcpi_bytes_acked (with the SYN and FIN)
+  uint64_t bytes_received = 0;    // tcpi_bytes_received (a received FIN counts 1)
+  uint32_t retrans_segments = 0;  // tcpi_total_retrans
+  uint32_t rtt_us = 0;            // tcpi_rtt (smoothed); 0: never measured
+};
+CloseFacts close_facts(const SocketRecord& r);
+
 // The listening sockets of a namespace, as (family, address, port); a wildcard address matches
 // any local address of its family (and an IPv6 wildcard that is not v6only matches IPv4 too).
 class ListenerSet {
@@ -32,6 +45,8 @@ class ListenerSet {
   }
   // A TCP listener, or a UDP socket bound with no peer (a UDP "server").
   void add(const SocketRecord& r);
+  // A TCP listener from a census.
+  void add(const ListenerInfo& l);
   void finish();  // sorts; call after the adds
   bool contains(uint8_t protocol, uint8_t family, const std::array<uint8_t, 16>& addr,
                 uint16_t port) const;

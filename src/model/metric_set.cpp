@@ -10,9 +10,29 @@ uint32_t MetricSet::family(std::string_view name, std::string_view help, MetricT
   return static_cast<uint32_t>(families_.size() - 1);
 }
 
+std::string_view sample_suffix(SamplePart p) {
+  switch (p) {
+    case SamplePart::kValue:
+      return "";
+    case SamplePart::kBucket:
+      return "_bucket";
+    case SamplePart::kSum:
+      return "_sum";
+    case SamplePart::kCount:
+      return "_count";
+  }
+  return "";
+}
+
 void MetricSet::add(uint32_t family, std::span<const MetricLabel> labels, double value,
                     uint64_t scope) {
+  add_part(family, SamplePart::kValue, labels, value, scope);
+}
+
+void MetricSet::add_part(uint32_t family, SamplePart part, std::span<const MetricLabel> labels,
+                         double value, uint64_t scope) {
   Sample s;
+  s.part = part;
   s.family = family;
   s.first_label = static_cast<uint32_t>(labels_.size());
   s.label_count = static_cast<uint32_t>(labels.size());

@@ -75,6 +75,68 @@ std::string_view short_name(std::string_view family, MetricType type) {
   return family;
 }
 
+std::string_view type_word(MetricType t) {
+  switch (t) {
+    case MetricType::kGauge:
+      return " gauge\n";
+    case MetricType::kCounter:
+      return " counter\n";
+    case MetricType::kHistogram:
+      return " histogram\n";
+  }
+  return " untyped\n";
+}
+
+// The labels of a sample, or a plain list, read the same way by the statsd key builder.
+struct SampleLabels {
+  const MetricSet& set;
+  const MetricSet::Sample& s;
+  uint32_t size() const { return s.label_count; }
+  std::string_view name(uint32_t i) const { return set.label_name(s, i); }
+  std::string_view value(uint32_t i) const { return set.label_value(s, i); }
+};
+struct ListLabels {
+  std::span<const model::MetricLabel> l;
+  uint32_t size() const { return static_cast<uint32_t>(l.size()); }
+  std::string_view name(uint32_t i) const { return l[i].name; }
+  std::string_view value(uint32_t i) const { return l[i].value; }
+};
+
+template <typename Labels>
+void statsd_key(std::string& out, std::string_view name, std::string_view suffix,
+                const Labels& labels, const StatsdStyle& style) {
+  if (style.tags) {
+    put_graphite(out, style.prefix);
+    if (!style.prefix.empty()) out.push_back('.');
+    put_graphite(out, name);
+    put_graphite(out, suffix);
+    for (uint32_t i = 0; i < labels.size(); ++i) {
+      out.push_back(i == 0 ? '|' : ',');
+      if (i == 0) out.push_back('#');
+      put_tag_value(out, labels.name(i));
+      out.push_back(':');
+      put_tag_value(out, labels.value(i));
+    }
+    return;
+  }
+  put_graphite(out, style.prefix);
+  // The namespace comes first, then the name, then the other label values in order.
+  for (uint32_t i = 0; i < labels.size(); ++i) {
+    if (labels.name(i) == "netns") {
+      if (!out.empty()) out.push_back('.');
+      put_graphite(out, labels.value(i));
+    }
+  }
+  if (!out.empty()) out.push_back('.');
+  put_graphite(out, name);
+  put_graphite(out, suffix);
+  for (uint32_t i = 0; i < labels.size(); ++i) {
+    if (labels.name(i) == "netns") continue;
+    out.push_back('.');
+    put_graphite(out, labels.value(i));
+  }
+}
+
 }  // namespace
 
 void append_metric_value(fmt::memory_buffer& out, double v) {
@@ -105,9 +167,10 @@ void append_prometheus(fmt::memory_buffer& out, const MetricSet& set) {
       put_escaped(out, f.help, false);
       put(out, "\n# TYPE ");
       put(out, f.name);
-      put(out, f.type == MetricType::kCounter ? " counter\n" : " gauge\n");
+      put(out, type_word(f.type));
     }
     put(out, f.name);
+    put(out, model::sample_suffix(s.part));
     if (s.label_count > 0) {
       out.push_back('{');
       for (uint32_t i = 0; i < s.label_count; ++i) {
@@ -128,38 +191,21 @@ void append_prometheus(fmt::memory_buffer& out, const MetricSet& set) {
 void append_statsd_key(std::string& out, const MetricSet& set, const MetricSet::Sample& s,
                        const StatsdStyle& style) {
   const auto& f = set.families()[s.family];
-  const std::string_view name = short_name(f.name, f.type);
-  if (style.tags) {
-    put_graphite(out, style.prefix);
-    if (!style.prefix.empty()) out.push_back('.');
-    put_graphite(out, name);
-    for (uint32_t i = 0; i < s.label_count; ++i) {
-      out.push_back(i == 0 ? '|' : ',');
-      if (i == 0) out.push_back('#');
-      put_tag_value(out, set.label_name(s, i));
-      out.push_back(':');
-      put_tag_value(out, set.label_value(s, i));
-    }
-    return;
-  }
-  put_graphite(out, style.prefix);
-  // The namespace comes first, then the name, then the other label values in order.
-  for (uint32_t i = 0; i < s.label_count; ++i) {
-    if (set.label_name(s, i) == "netns") {
-      if (!out.empty()) out.push_back('.');
-      put_graphite(out, set.label_value(s, i));
-    }
-  }
-  if (!out.empty()) out.push_back('.');
-  put_graphite(out, name);
-  for (uint32_t i = 0; i < s.label_count; ++i) {
-    if (set.label_name(s, i) == "netns") continue;
-    out.push_back('.');
-    put_graphite(out, set.label_value(s, i));
-  }
+  statsd_key(out, short_name(f.name, f.type), model::sample_suffix(s.part), SampleLabels{set, s},
+             style);
+}
+
+void append_statsd_key(std::string& out, std::string_view name,
+                       std::span<const model::MetricLabel> labels, const StatsdStyle& style) {
+  statsd_key(out, name, "", ListLabels{labels}, style);
 }
 
 void append_statsd_line(std::string& out, std::string_view key, double value, char type) {
+  append_statsd_line(out, key, value, std::string_view(&type, 1), 1.0);
+}
+
+void append_statsd_line(std::string& out, std::string_view key, double value, std::string_view type,
+                        double rate) {
   const size_t bar = key.find('|');
   out.append(key.substr(0, bar));
   out.push_back(':');
@@ -167,7 +213,13 @@ void append_statsd_line(std::string& out, std::string_view key, double value, ch
   append_metric_value(v, value);
   out.append(v.data(), v.size());
   out.push_back('|');
-  out.push_back(type);
+  out.append(type);
+  if (rate < 1.0) {
+    v.clear();
+    append_metric_value(v, rate);
+    out.append("|@");
+    out.append(v.data(), v.size());
+  }
   if (bar != std::string_view::npos) out.append(key.substr(bar));
 }
 
@@ -187,6 +239,11 @@ void append_metrics_jsonl(fmt::memory_buffer& out, const MetricSet& set, std::st
     put(out, first ? "{\"metric\": " : ", {\"metric\": ");
     first = false;
     append_json_string(out, set.families()[s.family].name);
+    if (const std::string_view suffix = model::sample_suffix(s.part); !suffix.empty()) {
+      out.resize(out.size() - 1);  // the suffix goes inside the quotes (it needs no escape)
+      put(out, suffix);
+      out.push_back('"');
+    }
     for (uint32_t i = 0; i < s.label_count; ++i) {
       put(out, ", ");
       append_json_string(out, set.label_name(s, i));

@@ -1,6 +1,7 @@
 // Rendering a model::MetricSet for the agent's sinks:
 //   Prometheus text exposition format 0.0.4 (HELP and TYPE once per family, escaped labels);
 //   statsd lines, as Graphite paths or with DogStatsD tags (docs/agent.md, "statsd");
+// histograms as their buckets, sum and count (Prometheus, JSON lines) or sum and count (statsd);
 //   one JSON-lines object per tick.
 // Pure: buffers in, text out. Values that are whole numbers print without a fraction or exponent
 // (statsd servers differ on what else they parse); others print in the shortest form that
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -31,10 +33,19 @@ struct StatsdStyle {
 // the value and type), e.g. "tcpscope.host.sockets.tcp.established" or
 // "tcpscope.sockets|#netns:host,protocol:tcp,state:established" (the part after '|' is moved
 // behind the type by append_statsd_line). Also the key a sink keeps counter baselines under.
+// A histogram's sum and count go as NAME_sum and NAME_count (its buckets are not sent).
 void append_statsd_key(std::string& out, const model::MetricSet& set,
                        const model::MetricSet::Sample& s, const StatsdStyle& style);
+// The same for a name (without the "tcpscope_" prefix) and labels that are not in a set (the
+// statsd timers).
+void append_statsd_key(std::string& out, std::string_view name,
+                       std::span<const model::MetricLabel> labels, const StatsdStyle& style);
 // One line "NAME:VALUE|TYPE[|#TAGS]" (no newline) from a key made by append_statsd_key.
 void append_statsd_line(std::string& out, std::string_view key, double value, char type);
+// "NAME:VALUE|TYPE[|@RATE][|#TAGS]": a rate below 1 says the value is one of a sample that
+// stands for 1/RATE times as many (statsd scales counts and timer counts by it).
+void append_statsd_line(std::string& out, std::string_view key, double value, std::string_view type,
+                        double rate);
 
 // One JSON object on one line (with the newline): {"time": ..., "kind": ..., "samples": [...]}.
 void append_metrics_jsonl(fmt::memory_buffer& out, const model::MetricSet& set,

@@ -161,6 +161,30 @@ size_t decode_destroy_datagram(const std::byte* data, size_t len, uint32_t group
   return events;
 }
 
+bool dump_listeners(SocketSource& src, bool tcp, bool udp, model::ListenerSet& out) {
+  out.clear();
+  struct Collect final : model::SocketVisitor {
+    model::ListenerSet* set = nullptr;
+    void on_socket(const model::SocketRecord& r) override { set->add(r); }
+  } collect;
+  collect.set = &out;
+  bool ok = true;
+  for (const uint8_t proto : {uint8_t{IPPROTO_TCP}, uint8_t{IPPROTO_UDP}}) {
+    if (proto == IPPROTO_TCP ? !tcp : !udp) continue;
+    for (const uint8_t family : {uint8_t{AF_INET}, uint8_t{AF_INET6}}) {
+      model::DumpRequest req;
+      req.family = family;
+      req.protocol = proto;
+      req.states = proto == IPPROTO_TCP ? model::state_bit(model::TcpState::kListen)
+                                        : model::state_bit(model::TcpState::kClose);
+      req.level = model::DecodeLevel::kFull;
+      if (!src.dump(req, collect)) ok = false;
+    }
+  }
+  out.finish();
+  return ok;
+}
+
 Result<size_t> DestroySubscription::drain(DestroySink& sink) {
   Buffers& b = *buf_;
   size_t delivered = 0;

@@ -16,7 +16,9 @@
 
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
+#include "model/close_account.hpp"
 #include "model/socket_record.hpp"
+#include "source/socket_source.hpp"
 
 namespace tcpscope::source {
 
@@ -55,6 +57,13 @@ size_t decode_destroy_datagram(const std::byte* data, size_t len, uint32_t group
 // The id the calling thread's network namespace has for the namespace of `nsfd` (an open
 // namespace file), as NETLINK_LISTEN_ALL_NSID reports it; kNoNsid when it has none.
 Result<int32_t> netns_id_of(int nsfd);
+
+// Fills `out` (cleared first, finished after) with the listeners `src` dumps, i.e. those of the
+// namespace its socket was opened in: TCP LISTEN sockets (`tcp`) and UDP sockets bound without
+// a peer (`udp`), both families, decoded in full (v6only decides dual-stack listeners). Only
+// the listening hash is walked: cheap. False when a dump failed; `out` then holds what the
+// others gave.
+bool dump_listeners(SocketSource& src, bool tcp, bool udp, model::ListenerSet& out);
 
 class DestroySubscription {
  public:

@@ -9,8 +9,15 @@
 //   BM_RenderTable/*   one ss-layout row per record (the row code of cli/cmd_sockets.cpp,
 //                      repeated here because cli/ is not a library) into /dev/null
 //   BM_RenderJson      one JSON object per record
+//   BM_AgentCloseAccounting/*  the agent's per-event path for a closed connection
+//                      (agent::CloseAccounting::on_event: listener check by cookie, direction,
+//                      the port's counters, byte and RTT histograms, the statsd RTT reservoir
+//                      past its limit) on pre-decoded records with tcp_info
+//   BM_AgentCloseDecodeAndAccount  the same from the raw destroy datagrams of the fuzz corpus
+//                      (decode included, recvmmsg not)
 // Run: build/release/tests/bench/micro_bench [--benchmark_filter=Decode]
 #include <benchmark/benchmark.h>
+#include <dirent.h>
 #include <fmt/format.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -21,14 +28,17 @@
 #include <string>
 #include <vector>
 
+#include "agent/closes.hpp"
 #include "base/file.hpp"
 #include "diag/decode.hpp"
+#include "model/census.hpp"
 #include "model/socket_record.hpp"
 #include "model/tcp_state.hpp"
 #include "render/address.hpp"
 #include "render/details.hpp"
 #include "render/json.hpp"
 #include "render/table.hpp"
+#include "source/destroy_events.hpp"
 #include "source/record_file.hpp"
 
 namespace {
@@ -193,6 +203,87 @@ void BM_RenderJson(benchmark::State& state, const char* file) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * recs.size()));
 }
 BENCHMARK_CAPTURE(BM_RenderJson, full, "table_full.nl");
+
+// The agent's accounting, set up as a collector sets it up: the table's listeners (read by a
+// census, as each tick does), the default limits, a recheck installed (each outbound close
+// tests whether one is due; none is: the events' time stays within the first 100 ms).
+struct AgentCloses {
+  agent::CloseAccounting closes{agent::CloseLimits{}};
+  int rechecks = 0;
+  explicit AgentCloses(const std::vector<model::SocketRecord>& table) {
+    model::Census census;
+    for (const auto& r : table) census.on_socket(r);
+    closes.set_listeners(census.listeners());
+    closes.set_recheck([this](model::ListenerSet&) { ++rechecks; });
+  }
+};
+
+// `ports`: 0 keeps the recorded ports (a few listeners and their peers); N gives the closes N
+// remote ports and distinct ephemeral local ports (past the 32 with series: "other").
+void BM_AgentCloseAccounting(benchmark::State& state, uint16_t ports) {
+  const auto table = decoded("table_full.nl");
+  AgentCloses a(table);
+  // The connections (the listeners' own closes take a shorter path: left out).
+  std::vector<model::SocketRecord> recs;
+  for (const auto& r : table) {
+    if (r.state != static_cast<uint8_t>(model::TcpState::kListen)) recs.push_back(r);
+  }
+  if (ports > 0) {
+    for (size_t i = 0; i < recs.size(); ++i) {
+      recs[i].sport = static_cast<uint16_t>(32768 + i % 28000);
+      recs[i].dport = static_cast<uint16_t>(1000 + (i * 7919) % ports);
+    }
+  }
+  for (auto _ : state) {
+    for (const auto& r : recs) a.closes.on_event(source::DestroyEvent{&r, source::kNoNsid, 1});
+  }
+  benchmark::DoNotOptimize(a.closes.overflows());
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * recs.size()));
+  state.counters["per_event"] = benchmark::Counter(
+      static_cast<double>(recs.size()),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK_CAPTURE(BM_AgentCloseAccounting, recorded_ports, uint16_t{0});
+BENCHMARK_CAPTURE(BM_AgentCloseAccounting, ports_100, uint16_t{100});
+
+// Raw destroy datagrams (tests/fuzz/corpus/fuzz_destroy_events: a group byte, then the
+// datagram as the kernel sent it), repeated to kCopies, decoded and accounted.
+void BM_AgentCloseDecodeAndAccount(benchmark::State& state) {
+  const std::string dir = std::string(TCPSCOPE_FUZZ_CORPUS) + "/fuzz_destroy_events";
+  std::vector<std::pair<uint32_t, std::vector<uint64_t>>> grams;  // groups, aligned bytes
+  std::vector<size_t> lens;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      std::string file;
+      if (!read_file((dir + "/" + e->d_name).c_str(), file) || file.size() < 2) continue;
+      std::vector<uint64_t> aligned((file.size() + 7) / 8);
+      std::memcpy(aligned.data(), file.data() + 1, file.size() - 1);
+      grams.emplace_back(1U << (static_cast<uint8_t>(file[0]) % 4), std::move(aligned));
+      lens.push_back(file.size() - 1);
+    }
+    ::closedir(d);
+  }
+  if (grams.empty()) {
+    state.SkipWithError("no destroy datagrams in the fuzz corpus");
+    return;
+  }
+  AgentCloses a({});
+  model::SocketRecord rec;
+  size_t events = 0;
+  for (auto _ : state) {
+    for (size_t i = 0; i < kCopies; ++i) {
+      const auto& [groups, bytes] = grams[i % grams.size()];
+      events += source::decode_destroy_datagram(reinterpret_cast<const std::byte*>(bytes.data()),
+                                                lens[i % grams.size()], groups, source::kNoNsid, 1,
+                                                rec, a.closes);
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(events));
+  state.counters["per_event"] = benchmark::Counter(
+      static_cast<double>(events), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_AgentCloseDecodeAndAccount);
 
 }  // namespace
 

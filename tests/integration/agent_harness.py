@@ -8,8 +8,8 @@ then SIGKILL, by pid) and every temporary file removed even when a check fails:
 * a real statsd server: `h.statsd()` runs the npm `statsd` (scripts/setup installs it into
   /opt/tcpscope-test/statsd, TCPSCOPE_STATSD_DIR overrides) under node on a free 127.0.0.1 port
   with the console backend, `dumpMessages`, a short flush interval and a small recorder backend
-  that appends every datagram it receives and every flush (the server's own parsed counters and
-  gauges) to a JSON-lines file;
+  that appends every datagram it receives and every flush (the server's own parsed counters,
+  gauges and timer counts) to a JSON-lines file;
 * a UDP capture socket: `h.udp_capture()` gets the agent's raw datagrams;
 * a real Prometheus: `h.prometheus(target)` scrapes `target` every second on a free port with its
   own TSDB directory, evaluating the rule files it is given every second; `Prometheus.query()`
@@ -220,10 +220,20 @@ def graphite(prefix, netns, name, *labels):
     return ".".join(parts)
 
 
-# statsd line: NAME:VALUE|TYPE[|@RATE][|#TAGS]; the agent sends only c and g.
+# statsd line: NAME:VALUE|TYPE[|@RATE][|#TAGS]; the agent sends c and g, and ms (the RTTs of
+# closed connections, with a rate when sampled).
 STATSD_LINE = re.compile(
     r"^(?P<name>[A-Za-z0-9_.\-]+):(?P<value>-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
-    r"\|(?P<type>c|g)(?:\|#(?P<tags>[^|\n]*))?$")
+    r"\|(?P<type>c|g|ms)(?:\|@(?P<rate>(?:0?\.\d+|1)(?:[eE][-+]?\d+)?))?"
+    r"(?:\|#(?P<tags>[^|\n]*))?$")
+
+
+def statsd_rate(line):
+    """The sample rate of a statsd line (1.0 without |@), None when not valid statsd syntax."""
+    m = STATSD_LINE.match(line)
+    if not m:
+        return None
+    return float(m.group("rate")) if m.group("rate") else 1.0
 
 
 def parse_statsd_line(line):
@@ -351,9 +361,13 @@ def parse_prom(text):
 
 
 def prom_values(fams, name, /, **labels):
-    """Values of the samples of `name` whose labels include `labels`."""
+    """Values of the samples of `name` whose labels include `labels` (a histogram's parts by
+    their own names: NAME_bucket, NAME_sum, NAME_count)."""
     out = []
     f = fams.get(name)
+    for suffix in ("_bucket", "_sum", "_count"):
+        if f is None and name.endswith(suffix):
+            f = fams.get(name[:-len(suffix)])
     if not f:
         return out
     for sname, sl, v in f["samples"]:
@@ -584,7 +598,8 @@ exports.init = function (startupTime, config, events) {
     put({kind: 'packet', t: Date.now() / 1000, len: msg.length, data: msg.toString('latin1')});
   });
   events.on('flush', function (ts, m) {
-    put({kind: 'flush', t: Date.now() / 1000, counters: m.counters, gauges: m.gauges});
+    put({kind: 'flush', t: Date.now() / 1000, counters: m.counters, gauges: m.gauges,
+         timer_counters: m.timer_counters});
   });
   return true;
 };

@@ -523,3 +523,68 @@ def check_expected_table(ns, expected):
     if got != expected:
         raise TestFailure("the socket table is not what tablegen should have built "
                           f"(ss view):\n  got  {sorted(got.items())}\n  want {sorted(expected.items())}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Connections with known transfers, closed (for the destroy-event tests)
+
+CLOSE_TRAFFIC = r"""
+import json, socket, sys, threading
+listeners, clients = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+def listen(fam, p):
+    af = socket.AF_INET if fam == "4" else socket.AF_INET6
+    s = socket.socket(af); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if af == socket.AF_INET6: s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind(("127.0.0.1" if fam == "4" else "::1", p)); s.listen(64); return s
+def serve(s):
+    while True:
+        try: c, _ = s.accept()
+        except OSError: return
+        got = 0
+        while True:
+            d = c.recv(65536)
+            if not d: break
+            got += len(d)
+        c.sendall(b"y" * (got * 3 + 7)); c.close()
+for fam, p in listeners:
+    threading.Thread(target=serve, args=(listen(fam, p),), daemon=True).start()
+out = []
+for i, (fam, p) in enumerate(clients):
+    af = socket.AF_INET if fam == "4" else socket.AF_INET6
+    a = 1000 + 137 * i
+    c = socket.socket(af); c.connect(("127.0.0.1" if fam == "4" else "::1", p))
+    c.sendall(b"x" * a); c.shutdown(socket.SHUT_WR)
+    got = 0
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        got += len(d)
+    out.append(f"CLIENT {p} {fam} {c.getsockname()[1]} {a} {got}"); c.close()
+print("\n".join(out), flush=True)
+sys.stdin.read()  # keep the listeners until told
+"""
+
+
+def close_traffic(ns, listeners, clients, timeout=60):
+    """In `ns`: servers on `listeners` [(family "4" or "6", port)] (127.0.0.1 or [::1], v6only)
+    that read to EOF, answer 3a + 7 bytes and close; then `clients` [(family, port)] one after
+    the other, client i sending a = 1000 + 137 i bytes, shutting down its sending side, reading
+    the answer (b bytes) and closing. Returns (the process, which keeps the listeners until its
+    stdin is closed, [{"port": server port, "family", "local": client port, "a", "b"}])."""
+    p = subprocess.Popen(["ip", "netns", "exec", ns.name, sys.executable, "-c", CLOSE_TRAFFIC,
+                          json.dumps(listeners), json.dumps(clients)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    out = []
+    deadline = time.monotonic() + timeout
+    while len(out) < len(clients) and time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        parts = line.split()
+        if parts and parts[0] == "CLIENT":
+            out.append({"port": int(parts[1]), "family": parts[2], "local": int(parts[3]),
+                        "a": int(parts[4]), "b": int(parts[5])})
+    if len(out) != len(clients):
+        p.kill()
+        raise TestFailure(f"traffic: {len(out)} of {len(clients)} clients finished")
+    return p, out

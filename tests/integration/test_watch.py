@@ -32,46 +32,6 @@ from nstest import TestFailure  # noqa: E402
 
 PORT = 7000
 
-# The traffic: a server that reads to EOF then answers b bytes, and N clients. Prints
-# "CLIENT family local_port a b" per client once done.
-TRAFFIC = r"""
-import socket, sys, threading
-n = int(sys.argv[1]); port = int(sys.argv[2]); families = sys.argv[3].split(",")
-servers = {}
-for fam in families:
-    af = socket.AF_INET if fam == "4" else socket.AF_INET6
-    s = socket.socket(af); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if af == socket.AF_INET6: s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    s.bind(("127.0.0.1" if fam == "4" else "::1", port)); s.listen(64); servers[fam] = s
-def serve(s):
-    while True:
-        try: c, _ = s.accept()
-        except OSError: return
-        got = 0
-        while True:
-            d = c.recv(65536)
-            if not d: break
-            got += len(d)
-        c.sendall(b"y" * (got * 3 + 7)); c.close()
-for s in servers.values(): threading.Thread(target=serve, args=(s,), daemon=True).start()
-out = []
-for i in range(n):
-    fam = families[i % len(families)]
-    af = socket.AF_INET if fam == "4" else socket.AF_INET6
-    a = 1000 + 137 * i
-    c = socket.socket(af); c.connect(("127.0.0.1" if fam == "4" else "::1", port))
-    c.sendall(b"x" * a); c.shutdown(socket.SHUT_WR)
-    got = 0
-    while True:
-        d = c.recv(65536)
-        if not d: break
-        got += len(d)
-    out.append(f"CLIENT {fam} {c.getsockname()[1]} {a} {got}"); c.close()
-print("\n".join(out), flush=True)
-sys.stdin.read()  # keep the listeners until told
-"""
-
-
 def start_watch(ns, args, extra, stderr=subprocess.DEVNULL):
     """Runs tcpscope inside `ns` (None: in the test's own namespace)."""
     out = tempfile.NamedTemporaryFile("w+", prefix="tcpscope-watch-", delete=False)
@@ -104,23 +64,11 @@ def stop(p):
 
 def run_traffic(ns, n, families="4,6"):
     """Runs the clients; returns (process holding the listeners, client records)."""
-    p = subprocess.Popen(["ip", "netns", "exec", ns.name, sys.executable, "-c", TRAFFIC, str(n),
-                          str(PORT), families], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
-    clients = []
-    deadline = time.monotonic() + 60
-    while len(clients) < n and time.monotonic() < deadline:
-        line = p.stdout.readline()
-        if not line:
-            break
-        parts = line.split()
-        if parts and parts[0] == "CLIENT":
-            clients.append({"family": parts[1], "port": int(parts[2]), "a": int(parts[3]),
-                            "b": int(parts[4])})
-    if len(clients) != n:
-        p.kill()
-        raise TestFailure(f"traffic: {len(clients)} of {n} clients finished")
-    return p, clients
+    fams = families.split(",")
+    p, clients = nstest.close_traffic(ns, [(f, PORT) for f in fams],
+                                      [(fams[i % len(fams)], PORT) for i in range(n)])
+    return p, [{"family": c["family"], "port": c["local"], "a": c["a"], "b": c["b"]}
+               for c in clients]
 
 
 def json_events(lines):

@@ -30,6 +30,10 @@ TEST(AgentConfig, DefaultsMatchTheDocs) {
   EXPECT_EQ(c->prefix, "tcpscope");
   EXPECT_FALSE(c->prometheus);
   EXPECT_EQ(c->max_listeners, 100u);
+  EXPECT_TRUE(c->closes.enabled);
+  EXPECT_EQ(c->closes.max_ports, 32u);
+  EXPECT_EQ(c->closes.statsd_rtt_max_per_interval, 1000u);
+  EXPECT_EQ(c->closes.receive_buffer, 8 << 20);
 }
 
 TEST(AgentConfig, ReadsEveryKey) {
@@ -53,6 +57,11 @@ path = "-"
 [doctor]
 accept-queue-fill = 90
 orphan_fill = 12.5
+[closes]
+enabled = false
+max_ports = 5
+statsd_rtt_max_per_interval = 0
+receive_buffer = 1048576
 )",
                                        "agent.toml", c));
   EXPECT_EQ(c.interval_ns, 20'000'000'000);
@@ -69,6 +78,10 @@ orphan_fill = 12.5
   EXPECT_EQ(c.jsonl, "-");
   EXPECT_EQ(c.thresholds.accept_queue_fill, 90);
   EXPECT_EQ(c.thresholds.orphan_fill, 12.5);
+  EXPECT_EQ(c.closes, (agent::ClosesConfig{.enabled = false,
+                                           .max_ports = 5,
+                                           .statsd_rtt_max_per_interval = 0,
+                                           .receive_buffer = 1 << 20}));
 }
 
 TEST(AgentConfig, ErrorsNameTheKeyAndTheLine) {
@@ -87,6 +100,14 @@ TEST(AgentConfig, ErrorsNameTheKeyAndTheLine) {
   EXPECT_EQ(parse_error("[doctor]\nno-such = 1\n").substr(0, 20), "agent.toml:2: doctor");
   EXPECT_NE(parse_error("interval = \n").find("agent.toml:1:"), std::string::npos);
   EXPECT_EQ(parse_error("statsd = 1\n"), "agent.toml:1: statsd must be a table");
+  EXPECT_EQ(parse_error("[closes]\nenabled = 1\n"),
+            "agent.toml:2: closes.enabled must be true or false");
+  EXPECT_EQ(parse_error("[closes]\nmax_ports = 70000\n"),
+            "agent.toml:2: closes.max_ports 70000 is out of range (0 to 65536)");
+  EXPECT_EQ(parse_error("[closes]\nreceive_buffer = 4096\n"),
+            "agent.toml:2: closes.receive_buffer 4096 is out of range (65536 to 1073741824)");
+  EXPECT_EQ(parse_error("[closes]\nstatsd_rtt_max = 5\n"),
+            "agent.toml:2: unknown key \"closes.statsd_rtt_max\"");
   // toml++ 3.3.0 has undefined behaviour on non-ASCII input; refused before it sees it.
   EXPECT_EQ(parse_error("interval = \"1s\"\n\xEF\xB3\xBF| = 1\n"),
             "agent.toml:2: a non-ASCII character (the file must be ASCII)");

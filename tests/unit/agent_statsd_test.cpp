@@ -92,6 +92,73 @@ TEST(StatsdSink, CountersSendChangesAfterABaseline) {
   EXPECT_EQ(tick(5001, 2), std::vector<std::string>{"t.a.drops:1|c"});
 }
 
+TEST(StatsdSink, HistogramsSendSumAndCountAsCountersAndTimersComeFirst) {
+  Capture cap;
+  agent::StatsdSink sink(cap.writer(), 1432, {"t", false});
+  const model::MetricLabel labels[] = {{"netns", "a"}, {"direction", "inbound"}};
+  const model::MetricLabel le1[] = {{"netns", "a"}, {"direction", "inbound"}, {"le", "1"}};
+  const model::MetricLabel le_inf[] = {{"netns", "a"}, {"direction", "inbound"}, {"le", "+Inf"}};
+  const auto tick = [&](double n, double sum, std::span<const agent::StatsdTimer> timers) {
+    MetricSet set;
+    const uint32_t h = set.family("tcpscope_rtt_seconds", "", MetricType::kHistogram);
+    const uint32_t g = set.family("tcpscope_agent_g", "", MetricType::kGauge);
+    set.add_part(h, model::SamplePart::kBucket, le1, n);
+    set.add_part(h, model::SamplePart::kBucket, le_inf, n);
+    set.add_part(h, model::SamplePart::kSum, labels, sum);
+    set.add_part(h, model::SamplePart::kCount, labels, n);
+    set.add(g, {}, 1);
+    cap.datagrams.clear();
+    sink.emit(set, true, timers);
+    return cap.lines();
+  };
+  EXPECT_EQ(tick(2, 0.5, {}), std::vector<std::string>{"t.agent_g:1|g"});  // baselines
+  const double values[] = {12.5, 0.25};
+  const agent::StatsdTimer timer{"rtt", labels, values, 0.5};
+  EXPECT_EQ(
+      tick(5, 1.25, std::span(&timer, 1)),
+      (std::vector<std::string>{"t.a.rtt.inbound:12.5|ms|@0.5", "t.a.rtt.inbound:0.25|ms|@0.5",
+                                "t.a.rtt_seconds_sum.inbound:0.75|c",
+                                "t.a.rtt_seconds_count.inbound:3|c", "t.agent_g:1|g"}));
+  // With DogStatsD tags, the part is in the name.
+  Capture tagged;
+  agent::StatsdSink ts(tagged.writer(), 1432, {"t", true});
+  MetricSet set;
+  const uint32_t h = set.family("tcpscope_rtt_seconds", "", MetricType::kHistogram);
+  set.add_part(h, model::SamplePart::kCount, labels, 1);
+  ts.emit(set, true, std::span(&timer, 1));
+  EXPECT_EQ(tagged.lines(),
+            (std::vector<std::string>{"t.rtt:12.5|ms|@0.5|#netns:a,direction:inbound",
+                                      "t.rtt:0.25|ms|@0.5|#netns:a,direction:inbound"}));
+  tagged.datagrams.clear();
+  set.clear();
+  set.add_part(h, model::SamplePart::kCount, labels, 4);
+  ts.emit(set);
+  EXPECT_EQ(tagged.lines(),
+            std::vector<std::string>{"t.rtt_seconds_count:3|c|#netns:a,direction:inbound"});
+}
+
+TEST(StatsdSink, ASeriesCountingFromZeroSendsItsFirstValueAfterTheFirstTick) {
+  Capture cap;
+  agent::StatsdSink sink(cap.writer(), 1432, {"t", false});
+  const auto tick = [&](std::initializer_list<std::pair<const char*, double>> ports) {
+    MetricSet set;
+    const uint32_t c = set.family("tcpscope_closed_total", "", MetricType::kCounter);
+    set.set_from_zero(c);
+    for (const auto& [port, v] : ports) set.add(c, {{"netns", "a"}, {"port", port}}, v);
+    cap.datagrams.clear();
+    sink.emit(set);
+    return cap.lines();
+  };
+  // The sink's first tick: a baseline (the values may have gone to a sink before this one).
+  EXPECT_TRUE(tick({{"80", 4}}).empty());
+  EXPECT_EQ(tick({{"80", 6}}), std::vector<std::string>{"t.a.closed.80:2|c"});
+  // A port's first close: its series appears with everything it counted.
+  EXPECT_EQ(tick({{"80", 6}, {"443", 3}}),
+            (std::vector<std::string>{"t.a.closed.80:0|c", "t.a.closed.443:3|c"}));
+  EXPECT_EQ(tick({{"80", 6}, {"443", 5}}),
+            (std::vector<std::string>{"t.a.closed.80:0|c", "t.a.closed.443:2|c"}));
+}
+
 TEST(StatsdSink, NamesGoneForOneTickStartOverWhenTheyReturn) {
   Capture cap;
   agent::StatsdSink sink(cap.writer(), 1432, {"t", false});
