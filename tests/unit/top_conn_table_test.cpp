@@ -81,6 +81,22 @@ TEST(ConnTable, RatesComeFromTheSameCookieInThePreviousTable) {
   EXPECT_FLOAT_EQ(t3->rows[0].tx_rate, 500);
 }
 
+TEST(ConnTable, FindsEveryPreviousRowWhateverTheOrder) {
+  // Reversed, then shuffled: past the look-ahead, every lookup goes through the index.
+  std::vector<SocketRecord> first;
+  for (uint64_t c = 1; c <= 1000; ++c) first.push_back(conn(c * 7919, 1, 2, c, 0));
+  auto t1 = build(nullptr, nullptr, 1.0, first);
+  std::vector<SocketRecord> second(first.rbegin(), first.rend());
+  std::shuffle(second.begin() + 500, second.end(), std::mt19937(3));
+  for (auto& r : second) r.tcp_info.bytes_acked += 100;
+  auto t2 = build(t1, nullptr, 2.0, second);
+  ASSERT_EQ(t2->rows.size(), 1000U);
+  for (const auto& r : t2->rows) {
+    EXPECT_TRUE(r.has_rates()) << r.cookie;
+    EXPECT_FLOAT_EQ(r.tx_rate, 100) << r.cookie;
+  }
+}
+
 TEST(ConnTable, ACounterGoingBackwardsCountsZeroAndListenersAreLeftOut) {
   auto t1 = build(nullptr, nullptr, 1.0, {conn(7, 1, 2, 5000, 5000)});
   SocketRecord listener = conn(8, 80, 0, 0, 0, 0, TcpState::kListen);
