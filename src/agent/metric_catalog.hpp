@@ -39,6 +39,7 @@ enum class Metric : uint8_t {
   kNamespaces,
   kResidentMemory,
   kCpuSeconds,
+  kBuildInfo,
   kCount,
 };
 
@@ -66,5 +67,15 @@ std::string counter_metric_name(std::string_view nstat_name, bool gauge);
 
 // The counters exported without --counters (nstat names).
 std::span<const std::string_view> default_counters();
+
+// tcpscope_build_info's labels (Prometheus' convention: a gauge of 1 whose labels say what is
+// running): the project version of CMakeLists.txt, the one place it is written, and the compiler.
+struct BuildInfo {
+  std::string_view version;
+  std::string_view compiler;
+};
+BuildInfo build_info();
+// Adds tcpscope_build_info{version,compiler} 1 to `set` (the catalog's family and help).
+void add_build_info(model::MetricSet& set);
 
 }  // namespace tcpscope::agent

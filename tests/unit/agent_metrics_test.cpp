@@ -168,5 +168,21 @@ TEST(MetricCatalog, NamesFollowPrometheusConventionsAndAreDocumented) {
   }
 }
 
+// tcpscope_build_info follows Prometheus' convention (a gauge of 1 whose labels say what runs)
+// and carries the version --version prints: the project() version of CMakeLists.txt.
+TEST(MetricCatalog, BuildInfoCarriesTheProjectVersion) {
+  const agent::BuildInfo b = agent::build_info();
+  EXPECT_EQ(b.version, TCPSCOPE_VERSION);
+  EXPECT_FALSE(b.compiler.empty());
+  MetricSet set;
+  agent::add_build_info(set);
+  EXPECT_EQ(prometheus(set),
+            "# HELP tcpscope_build_info The agent's version and the compiler that built it (the "
+            "value is always 1).\n"
+            "# TYPE tcpscope_build_info gauge\n"
+            "tcpscope_build_info{version=\"" TCPSCOPE_VERSION "\",compiler=\"" +
+                std::string(b.compiler) + "\"} 1\n");
+}
+
 }  // namespace
 }  // namespace tcpscope
