@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,17 @@ struct AgentFlags {
   std::vector<std::string> thresholds;  // NAME=VALUE
   std::optional<std::string> log_level;
 };
+
+// Every key of the config file: the parser accepts exactly these (a table's name is the part
+// before the dot), and tcpscope-agent.toml(5) is written from them.
+struct ConfigKey {
+  std::string_view key;       // "statsd.mtu"; "doctor.NAME" stands for every doctor threshold
+  std::string_view type;      // what the value is, as the page says it
+  std::string_view fallback;  // the default, as the page says it
+  std::string_view flag;      // the flag that overrides it
+  std::string_view meaning;   // Markdown, one paragraph
+};
+std::span<const ConfigKey> config_keys();
 
 // The file's content; `origin` names it in errors. Keys not given keep their value in `c`.
 Status parse_config_toml(std::string_view content, std::string_view origin, AgentConfig& c);

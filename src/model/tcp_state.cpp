@@ -67,4 +67,10 @@ std::optional<StateMask> parse_state_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string_view> state_names() {
+  std::vector<std::string_view> out;
+  for (const auto& n : kNames) out.push_back(n.name);
+  return out;
+}
+
 }  // namespace tcpscope::model

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace tcpscope::model {
 
@@ -48,5 +49,7 @@ std::string_view state_key(uint8_t state);
 // established, syn-sent, syn-recv, ..., all, connected, synchronized, bucket, big,
 // bound-inactive. nullopt for an unknown name.
 std::optional<StateMask> parse_state_name(std::string_view name);
+// Every name parse_state_name() accepts, in ss's order (shell completion lists them).
+std::vector<std::string_view> state_names();
 
 }  // namespace tcpscope::model

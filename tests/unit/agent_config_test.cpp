@@ -153,5 +153,39 @@ TEST(AgentConfig, Endpoints) {
   EXPECT_FALSE(agent::parse_endpoint("8125", ""));
 }
 
+// The key catalog (tcpscope-agent.toml(5) is written from it) is what the parser takes: each key
+// is known (a value of the wrong type is refused as such, not as an unknown key), and
+// docs/agent.md's options table names each one with its flag.
+TEST(AgentConfig, KeyCatalogIsWhatTheParserTakesAndTheDocsList) {
+  std::string doc;
+  {
+    FILE* f = std::fopen(TCPSCOPE_DOCS "/agent.md", "r");
+    ASSERT_NE(f, nullptr);
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) doc.append(buf, n);
+    std::fclose(f);
+  }
+  for (const auto& k : agent::config_keys()) {
+    const std::string key(k.key);
+    const size_t dot = key.find('.');
+    if (key == "doctor.NAME") {
+      EXPECT_NE(doc.find("| `[doctor]` table |"), std::string::npos);
+      continue;
+    }
+    // A table of its own that must hold an array is never a string: always the wrong type.
+    const std::string toml = dot == std::string::npos ? key + " = {}\n"
+                                                      : "[" + key.substr(0, dot) + "]\n" +
+                                                            key.substr(dot + 1) + " = {}\n";
+    const std::string error = parse_error(toml);
+    EXPECT_EQ(error.find("unknown key"), std::string::npos) << key << ": " << error;
+    EXPECT_NE(error.find(key + " must be"), std::string::npos) << key << ": " << error;
+    const std::string flag(k.flag.substr(0, k.flag.find(' ')));
+    EXPECT_NE(doc.find(" | `" + key + "`"), std::string::npos) << key << " not in docs/agent.md";
+    EXPECT_NE(doc.find("| `" + flag), std::string::npos) << flag << " not in docs/agent.md";
+  }
+  EXPECT_EQ(parse_error("[statsd]\nbogus = 1\n"), "agent.toml:2: unknown key \"statsd.bogus\"");
+}
+
 }  // namespace
 }  // namespace tcpscope
