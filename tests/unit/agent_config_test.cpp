@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "agent/config.hpp"
 
@@ -185,6 +186,23 @@ TEST(AgentConfig, KeyCatalogIsWhatTheParserTakesAndTheDocsList) {
     EXPECT_NE(doc.find("| `" + flag), std::string::npos) << flag << " not in docs/agent.md";
   }
   EXPECT_EQ(parse_error("[statsd]\nbogus = 1\n"), "agent.toml:2: unknown key \"statsd.bogus\"");
+}
+
+// The config the package installs as /etc/tcpscope/agent.toml is valid.
+TEST(AgentConfig, PackagedConfigIsValid) {
+  std::string content;
+  FILE* f = std::fopen(TCPSCOPE_DOCS "/../packaging/agent.toml", "r");
+  ASSERT_NE(f, nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) content.append(buf, n);
+  std::fclose(f);
+  AgentConfig c;
+  const auto st = agent::parse_config_toml(content, "packaging/agent.toml", c);
+  EXPECT_TRUE(st) << (st ? "" : st.error().message());
+  EXPECT_EQ(c.netns, std::vector<std::string>{"all"});
+  ASSERT_TRUE(c.prometheus);
+  EXPECT_EQ(agent::format_endpoint(*c.prometheus), "127.0.0.1:9473");
 }
 
 }  // namespace
