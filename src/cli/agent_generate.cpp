@@ -79,11 +79,9 @@ int run_agent_generate(CLI::App& app, std::string_view shell, std::string_view p
       return fail_with(st.error());
     return write_out(out);
   }
-  auto text = read_stdin();
-  if (!text) return fail_with(text.error());
-  ManPage page;
-  page.version = "tcpscope " TCPSCOPE_VERSION;
-  page.text = std::move(*text);
+  auto read = man_page_from_stdin("tcpscope " TCPSCOPE_VERSION);
+  if (!read) return fail_with(read.error());
+  ManPage& page = *read;
   if (page_name == "tcpscope-agent") {
     page.name = "tcpscope-agent";
     page.synopsis = "tcpscope-agent";

@@ -71,11 +71,9 @@ int run_generate(CLI::App& app, const GenerateOptions& o, std::string_view comma
     }
     return write_stdout(out);
   }
-  auto text = read_stdin();
-  if (!text) return report(text.error());
-  ManPage page;
-  page.version = "tcpscope " TCPSCOPE_VERSION;
-  page.text = std::move(*text);
+  auto read = man_page_from_stdin("tcpscope " TCPSCOPE_VERSION);
+  if (!read) return report(read.error());
+  ManPage& page = *read;
   if (o.page == "tcpscope") {
     page.name = "tcpscope";
     page.synopsis = "tcpscope";

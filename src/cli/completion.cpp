@@ -113,18 +113,39 @@ std::string joined_words(const WordList* l) {
   return out;
 }
 
+// What both shells' writers hold: the output, the app, the spec, the function's name.
+class Script {
+ public:
+  Script(fmt::memory_buffer& out, const CLI::App& app, const CompletionSpec& spec)
+      : out_(out), app_(app), spec_(spec), fn_(function_name(spec.program)) {}
+
+ protected:
+  template <typename... T>
+  void put(fmt::format_string<T...> f, T&&... args) {
+    fmt::format_to(std::back_inserter(out_), f, std::forward<T>(args)...);
+  }
+  // The command that prints the script, for its first line.
+  std::string generator(std::string_view shell) const {
+    return spec_.program == "tcpscope" ? "tcpscope completion " + std::string(shell)
+                                       : spec_.program + " --completion " + std::string(shell);
+  }
+
+  fmt::memory_buffer& out_;
+  const CLI::App& app_;
+  const CompletionSpec& spec_;
+  std::string fn_;
+};
+
 // ---------------------------------------------------------------------------------------------
 // bash
 
-class Bash {
+class Bash : Script {
  public:
-  Bash(fmt::memory_buffer& out, const CLI::App& app, const CompletionSpec& spec)
-      : out_(out), app_(app), spec_(spec), fn_(function_name(spec.program)) {}
+  using Script::Script;
 
   void write() {
     put("# bash completion for {0}; generated from its command line by `{1}`.\n", spec_.program,
-        spec_.program == "tcpscope" ? "tcpscope completion bash"
-                                    : spec_.program + " --completion bash");
+        generator("bash"));
     put("{0}_netns() {{\n  local d\n  for d in /var/run/netns/*; do\n"
         "    [[ -e $d ]] && printf '%s\\n' \"${{d##*/}}\"\n  done\n}}\n\n",
         fn_);
@@ -158,11 +179,6 @@ class Bash {
   }
 
  private:
-  template <typename... T>
-  void put(fmt::format_string<T...> f, T&&... args) {
-    fmt::format_to(std::back_inserter(out_), f, std::forward<T>(args)...);
-  }
-
   static std::string value_pattern(const std::vector<Opt>& opts) {
     std::string p;
     for (const auto& o : opts) {
@@ -260,11 +276,6 @@ class Bash {
         f, program);
     put("      declare -F {0} >/dev/null && {0}\n      return\n      ;;\n", f);
   }
-
-  fmt::memory_buffer& out_;
-  const CLI::App& app_;
-  const CompletionSpec& spec_;
-  std::string fn_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -286,16 +297,14 @@ std::string zquote(std::string_view s) {
   return out;
 }
 
-class Zsh {
+class Zsh : Script {
  public:
-  Zsh(fmt::memory_buffer& out, const CLI::App& app, const CompletionSpec& spec)
-      : out_(out), app_(app), spec_(spec), fn_(function_name(spec.program)) {}
+  using Script::Script;
 
   void write() {
     put("#compdef {}\n", spec_.program);
     put("# zsh completion for {0}; generated from its command line by `{1}`.\n\n", spec_.program,
-        spec_.program == "tcpscope" ? "tcpscope completion zsh"
-                                    : spec_.program + " --completion zsh");
+        generator("zsh"));
     put("{0}_netns() {{\n  local -a ns\n  ns=(/var/run/netns/*(N:t))\n"
         "  _describe -t netns 'network namespace' ns \"$@\"\n}}\n\n",
         fn_);
@@ -360,11 +369,6 @@ class Zsh {
   }
 
  private:
-  template <typename... T>
-  void put(fmt::format_string<T...> f, T&&... args) {
-    fmt::format_to(std::back_inserter(out_), f, std::forward<T>(args)...);
-  }
-
   static std::string ident(std::string_view s) {
     std::string out(s);
     std::ranges::replace(out, '-', '_');
@@ -454,11 +458,6 @@ class Zsh {
     if (*operand == "@filter") return " '*:filter:" + fn_ + "_filter'";
     return " '*:" + ident(*operand) + ":" + fn_ + "_list_" + ident(*operand) + "'";
   }
-
-  fmt::memory_buffer& out_;
-  const CLI::App& app_;
-  const CompletionSpec& spec_;
-  std::string fn_;
 };
 
 }  // namespace

@@ -79,8 +79,8 @@ void append_manpage(fmt::memory_buffer& out, const CLI::App& app, const ManPage&
 // Markdown (the subset above) to roff, for prose outside a whole page.
 void append_roff_text(fmt::memory_buffer& out, std::string_view markdown);
 
-// Reads all of stdin (the page's text, piped in by the build).
-Result<std::string> read_stdin();
+// A page of `version` ("tcpscope 0.1.0") whose text is standard input (piped in by the build).
+Result<ManPage> man_page_from_stdin(std::string version);
 
 // tcpscope's hidden commands (cmd_generate.cpp): `completion SHELL`, `manpage PAGE`.
 struct GenerateOptions {

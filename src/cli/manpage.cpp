@@ -4,11 +4,10 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include "base/file.hpp"
 #include "cli/generate.hpp"
 
 namespace tcpscope::cli {
@@ -343,19 +342,11 @@ void append_manpage(fmt::memory_buffer& out, const CLI::App& app, const ManPage&
   if (first < text.size()) Blocks(out).write(text.substr(first));
 }
 
-Result<std::string> read_stdin() {
-  std::string s;
-  char buf[65536];
-  while (true) {
-    const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(Error::from_errno("read standard input", errno));
-    }
-    s.append(buf, static_cast<size_t>(n));
-  }
-  return s;
+Result<ManPage> man_page_from_stdin(std::string version) {
+  ManPage page;
+  page.version = std::move(version);
+  TCPSCOPE_TRY(read_fd(STDIN_FILENO, "standard input", page.text, kConfigFileLimit));
+  return page;
 }
 
 }  // namespace tcpscope::cli

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "agent/config.hpp"
+#include "base/file.hpp"
 
 namespace tcpscope {
 namespace {
@@ -159,14 +160,7 @@ TEST(AgentConfig, Endpoints) {
 // docs/agent.md's options table names each one with its flag.
 TEST(AgentConfig, KeyCatalogIsWhatTheParserTakesAndTheDocsList) {
   std::string doc;
-  {
-    FILE* f = std::fopen(TCPSCOPE_DOCS "/agent.md", "r");
-    ASSERT_NE(f, nullptr);
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) doc.append(buf, n);
-    std::fclose(f);
-  }
+  ASSERT_TRUE(read_file(TCPSCOPE_DOCS "/agent.md", doc));
   for (const auto& k : agent::config_keys()) {
     const std::string key(k.key);
     const size_t dot = key.find('.');
@@ -191,12 +185,7 @@ TEST(AgentConfig, KeyCatalogIsWhatTheParserTakesAndTheDocsList) {
 // The config the package installs as /etc/tcpscope/agent.toml is valid.
 TEST(AgentConfig, PackagedConfigIsValid) {
   std::string content;
-  FILE* f = std::fopen(TCPSCOPE_DOCS "/../packaging/agent.toml", "r");
-  ASSERT_NE(f, nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) content.append(buf, n);
-  std::fclose(f);
+  ASSERT_TRUE(read_file(TCPSCOPE_DOCS "/../packaging/agent.toml", content));
   AgentConfig c;
   const auto st = agent::parse_config_toml(content, "packaging/agent.toml", c);
   EXPECT_TRUE(st) << (st ? "" : st.error().message());
