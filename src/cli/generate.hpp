@@ -65,6 +65,7 @@ struct ManPage {
   std::string synopsis;   // the command line up to the command: "tcpscope [-N NAME] sockets"
   std::string operands;   // after the options: "[FILTER]"; default: the app's positionals
   std::string version;    // "tcpscope 0.1.0", in the page footer
+  std::string date;       // "2026-12-04", in the page footer; may be empty
   std::string text;       // man/PAGE.SECTION.md: DESCRIPTION, then `## OTHER SECTIONS`
   bool options = true;    // an OPTIONS section from the app
   bool commands = false;  // a COMMANDS section from the app's subcommands, with their pages
@@ -79,7 +80,9 @@ void append_manpage(fmt::memory_buffer& out, const CLI::App& app, const ManPage&
 // Markdown (the subset above) to roff, for prose outside a whole page.
 void append_roff_text(fmt::memory_buffer& out, std::string_view markdown);
 
-// A page of `version` ("tcpscope 0.1.0") whose text is standard input (piped in by the build).
+// A page of `version` ("tcpscope 0.1.0") whose text is standard input (piped in by the build),
+// dated by SOURCE_DATE_EPOCH when it is set (dpkg sets it to the changelog's date), so that a
+// build of the same sources writes the same pages.
 Result<ManPage> man_page_from_stdin(std::string version);
 
 // tcpscope's hidden commands (cmd_generate.cpp): `completion SHELL`, `manpage PAGE`.
