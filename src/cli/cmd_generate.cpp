@@ -76,6 +76,7 @@ int run_generate(CLI::App& app, const GenerateOptions& o, std::string_view comma
   ManPage& page = *read;
   if (o.page == "tcpscope") {
     page.name = "tcpscope";
+    page.summary = "the TCP stack of a Linux host, the way an on-call engineer needs it";
     page.synopsis = "tcpscope";
     page.operands = "COMMAND [COMMAND-OPTIONS]";
     page.commands = true;
