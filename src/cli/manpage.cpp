@@ -238,6 +238,12 @@ std::string synopsis(std::string_view s) {
   return out;
 }
 
+// A description as a sentence: CLI11's are written for --help, lower case without a full stop.
+std::string sentence(std::string text) {
+  if (!text.empty() && text.back() != '.') text += '.';
+  return text;
+}
+
 void options_section(fmt::memory_buffer& out, const CLI::App& app) {
   put(out, ".SH OPTIONS\n");
   for (const CLI::Option* o : app.get_options()) {
@@ -261,14 +267,11 @@ void options_section(fmt::memory_buffer& out, const CLI::App& app) {
       } else {
         term += " \\fI" + escape(metavar(*o), true) + "\\fR";
       }
-      if (o->get_expected_max() > 1) term += " (repeatable)";
+      const bool says_so = o->get_description().find("repeatable") != std::string::npos;
+      if (o->get_expected_max() > 1 && !says_so) term += " (repeatable)";
     }
     put(out, ".TP\n{}\n", term);
-    std::string text = o->get_description();
-    if (!text.empty())
-      text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
-    if (!text.empty() && text.back() != '.') text += '.';
-    put(out, "{}\n", line_start(inline_text(text)));
+    put(out, "{}\n", line_start(inline_text(sentence(o->get_description()))));
     if (!o->get_envname().empty()) {
       put(out, "The environment variable \\fB{}\\fR sets it too.\n",
           escape(o->get_envname(), true));
@@ -278,11 +281,7 @@ void options_section(fmt::memory_buffer& out, const CLI::App& app) {
     if (o->nonpositional() || o->get_group().empty()) continue;
     put(out, ".TP\n\\fI{}\\fR{}\n", upper(o->get_name(true)),
         o->get_expected_max() > 1 ? "..." : "");
-    std::string text = o->get_description();
-    if (!text.empty())
-      text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
-    if (!text.empty() && text.back() != '.') text += '.';
-    put(out, "{}\n", line_start(inline_text(text)));
+    put(out, "{}\n", line_start(inline_text(sentence(o->get_description()))));
   }
 }
 
@@ -328,7 +327,6 @@ void append_manpage(fmt::memory_buffer& out, const CLI::App& app, const ManPage&
          app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
       put(out, ".TP\n\\fB{}\\fR\n", escape(c->get_name(), true));
       std::string d = c->get_description();
-      if (!d.empty()) d[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(d[0])));
       put(out, "{}: see \\fB{}\\-{}\\fR(8).\n", line_start(inline_text(d)), page.name,
           escape(c->get_name(), true));
     }
