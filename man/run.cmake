@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Runs PROGRAM with ARGS (separated by '|'), stdin from IN (may be empty), stdout to OUT; fails the
 # build when the program fails. (A custom command cannot redirect portably by itself.)
 string(REPLACE "|" ";" ARGS "${ARGS}")

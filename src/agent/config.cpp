@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "agent/config.hpp"
 
 // toml++ header-only and without exceptions, in this file only: errors come back as values

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent's configuration: defaults, a TOML file (--config), then flags, which win.
 // Keys and meanings: docs/agent.md. Everything is validated here, before anything starts: a bad
 // value is a kUsage error naming the key (and the file and line for the file).

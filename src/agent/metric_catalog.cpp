@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "agent/metric_catalog.hpp"
 
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every metric family the agent exports with a fixed name: name, type and help, in one table
 // (docs/agent.md lists the same names; a unit test checks that the two agree). Kernel counters
 // are named at run time from their nstat names (counter_metric_name).

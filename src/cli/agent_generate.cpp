@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tcpscope-agent's hidden `--completion bash|zsh` and `--manpage PAGE`: its shell completion,
 // tcpscope-agent(8) from its CLI11 app and tcpscope-agent.toml(5) from the config file's key
 // catalog (agent/config.hpp), which is also what the parser accepts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tcpscope-agent: the daemon (`tcpscope agent` runs this program). A separate executable because
 // it links the HTTP library and its dependencies, which the short-lived commands should not load.
 #include <CLI/CLI.hpp>

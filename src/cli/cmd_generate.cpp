@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope completion bash|zsh` and `tcpscope manpage PAGE` (hidden): the shell completion and
 // the man pages of tcpscope, from the same CLI11 app that parses its command line (generate.hpp).
 #include <CLI/CLI.hpp>

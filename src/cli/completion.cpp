@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shell completion scripts for bash and zsh, written from the CLI11 app (see generate.hpp).
 //
 // bash: one function per program, `complete -F`; it finds the command (the first word that is

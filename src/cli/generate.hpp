@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shell completion and man pages, generated from a program's CLI11 definitions, so that neither
 // can drift from what the program accepts: `tcpscope completion bash|zsh` and
 // `tcpscope-agent --completion bash|zsh` print the scripts; the build writes the man pages with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tcpscope: see the TCP stack of a Linux host. Parses the command line and dispatches.
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Man pages in roff, written from the CLI11 app and the page's prose (see generate.hpp).
 #include <unistd.h>
 

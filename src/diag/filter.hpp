@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Socket filter expressions in ss's language: parsing, the expression tree, and its user-space
 // evaluation.
 //

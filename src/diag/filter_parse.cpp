@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ss's filter language: words,
 // state words, the expression grammar and its operands.
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "model/tcp_state.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TCP states as the kernel numbers them (include/net/tcp_states.h). The numbers double as bit
 // positions in inet_diag's idiag_states mask. UDP reuses Established (connected) and Close
 // (unconnected).

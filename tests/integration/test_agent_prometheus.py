@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope agent --prometheus`: the /metrics endpoint and a real Prometheus scraping it.
 
 The namespace holds std_agent_table (agent_harness), quiet once built; the agent runs with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The bash completion of tcpscope and tcpscope-agent, as the programs print it: each case types
 # a command line and checks what the completion function offers for its last word (bash's own
 # COMP_WORDS/COMP_CWORD protocol, no terminal). zsh's scripts are checked for syntax when zsh is

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Every flag a program accepts appears in its man page.
 
 The flags are what the program's own --help lists (tcpscope, each of its commands, and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # One version everywhere: the project() version of CMakeLists.txt (passed in), the newest entry
 # of debian/changelog (the packages' version), and what both programs print for --version.
 # Usage: check_version.sh VERSION CHANGELOG TCPSCOPE TCPSCOPE_AGENT

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent's configuration: TOML file, flags over it, and validation with useful messages.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent's metric model and its three renderings: Prometheus text, statsd lines, JSON lines.
 #include <gtest/gtest.h>
 
