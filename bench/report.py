@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Turns bench/run's raw measurements into the markdown report (bench/RESULTS.md).
 
 Input rows (tab-separated): label, run, user_s, sys_s, maxrss_kib, wall_s, exit_status.

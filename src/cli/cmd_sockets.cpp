@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope sockets`: the socket table, with ss's flags, as a table, JSON or CSV.
 #include <fmt/format.h>
 #include <netinet/in.h>

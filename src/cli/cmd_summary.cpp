@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope summary`: what `ss -s` shows, plus the census of the socket dump: every state by
 // family, each listener's accept queue and SYN-RECV requests, TIME-WAIT against
 // tcp_max_tw_buckets, orphans against tcp_max_orphans, TCP memory against tcp_mem.

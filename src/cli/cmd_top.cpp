@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope top`: the live view. Interactive on a terminal (top/screen.hpp); batch mode (-b, or
 // whenever stdout is not a terminal) prints every refresh as plain text, or as JSON Lines with
 // --json. The refreshes come from top::Collector; batch mode runs it on this thread.

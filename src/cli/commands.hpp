@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The subcommands. Each registers its options on the CLI11 app and runs after parsing.
 // CLI11 stays inside src/cli (it is heavy to compile).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "diag/bytecode.hpp"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "diag/decode.hpp"
 
 #include <libmnl/libmnl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Decoding one sock_diag reply message (struct inet_diag_msg + attributes) into a SocketRecord.
 //
 // Pure: no I/O, no allocation. Live dumps, replayed files, fixtures and fuzzers all come here.

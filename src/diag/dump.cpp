@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "diag/dump.hpp"
 
 #include <linux/netlink.h>

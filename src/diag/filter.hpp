@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Socket filter expressions in ss's language: parsing, the expression tree, and its user-space
 // evaluation.
 //
@@ -164,6 +165,10 @@ struct Filter {
 // and c` is `(a or b) and c`, as ss does). Errors are usage errors naming the word and its
 // position: `filter: unexpected "and" at word 3`.
 Result<Filter> parse_filter(const FilterInput& input, const ParseOptions& options = {});
+// The words of the expression language that are keywords (`dport`, `and`, `autobound`, ...;
+// not the symbols such as `&&` or `>=`), for shell completion. `state` and `exclude` lead the
+// state list and are not among them.
+std::vector<std::string_view> filter_keywords();
 
 // Passes on the records that match. `kernel_filtered`: the dump ran an exact program in the
 // kernel (Program::exact, a live netlink source), so records that came from netlink are passed

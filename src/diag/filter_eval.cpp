@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The expression tree: building, evaluating (with the kernel's semantics), printing.
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ss's filter language: words,
 // state words, the expression grammar and its operands.
 #include <arpa/inet.h>
@@ -95,48 +96,49 @@ enum class Kw : uint8_t {
   kLt,
 };
 
+struct KeywordEntry {
+  std::string_view word;
+  Kw kw;
+};
+constexpr KeywordEntry kWords[] = {
+    {"!", Kw::kNot},
+    {"not", Kw::kNot},
+    {"&", Kw::kAnd},
+    {"&&", Kw::kAnd},
+    {"and", Kw::kAnd},
+    {"|", Kw::kOr},
+    {"||", Kw::kOr},
+    {"or", Kw::kOr},
+    {"(", Kw::kLParen},
+    {")", Kw::kRParen},
+    {"dst", Kw::kDst},
+    {"src", Kw::kSrc},
+    {"dport", Kw::kDport},
+    {"sport", Kw::kSport},
+    {"dev", Kw::kDev},
+    {"fwmark", Kw::kFwmark},
+    {"mark", Kw::kFwmark},
+    {"cgroup", Kw::kCgroup},
+    {">=", Kw::kGe},
+    {"ge", Kw::kGe},
+    {"geq", Kw::kGe},
+    {"<=", Kw::kLe},
+    {"le", Kw::kLe},
+    {"leq", Kw::kLe},
+    {"!=", Kw::kNe},
+    {"ne", Kw::kNe},
+    {"neq", Kw::kNe},
+    {"=", Kw::kEq},
+    {"==", Kw::kEq},
+    {"eq", Kw::kEq},
+    {">", Kw::kGt},
+    {"gt", Kw::kGt},
+    {"<", Kw::kLt},
+    {"lt", Kw::kLt},
+    {"autobound", Kw::kAutobound},
+};
+
 Kw classify(std::string_view w) {
-  struct Entry {
-    std::string_view word;
-    Kw kw;
-  };
-  static constexpr Entry kWords[] = {
-      {"!", Kw::kNot},
-      {"not", Kw::kNot},
-      {"&", Kw::kAnd},
-      {"&&", Kw::kAnd},
-      {"and", Kw::kAnd},
-      {"|", Kw::kOr},
-      {"||", Kw::kOr},
-      {"or", Kw::kOr},
-      {"(", Kw::kLParen},
-      {")", Kw::kRParen},
-      {"dst", Kw::kDst},
-      {"src", Kw::kSrc},
-      {"dport", Kw::kDport},
-      {"sport", Kw::kSport},
-      {"dev", Kw::kDev},
-      {"fwmark", Kw::kFwmark},
-      {"mark", Kw::kFwmark},
-      {"cgroup", Kw::kCgroup},
-      {">=", Kw::kGe},
-      {"ge", Kw::kGe},
-      {"geq", Kw::kGe},
-      {"<=", Kw::kLe},
-      {"le", Kw::kLe},
-      {"leq", Kw::kLe},
-      {"!=", Kw::kNe},
-      {"ne", Kw::kNe},
-      {"neq", Kw::kNe},
-      {"=", Kw::kEq},
-      {"==", Kw::kEq},
-      {"eq", Kw::kEq},
-      {">", Kw::kGt},
-      {"gt", Kw::kGt},
-      {"<", Kw::kLt},
-      {"lt", Kw::kLt},
-      {"autobound", Kw::kAutobound},
-  };
   for (const auto& e : kWords) {
     if (e.word == w) return e.kw;
   }
@@ -619,6 +621,14 @@ class Parser {
 };
 
 }  // namespace
+
+std::vector<std::string_view> filter_keywords() {
+  std::vector<std::string_view> out;
+  for (const auto& e : kWords) {
+    if (e.word[0] >= 'a' && e.word[0] <= 'z') out.push_back(e.word);
+  }
+  return out;
+}
 
 Result<Filter> parse_filter(const FilterInput& input, const ParseOptions& options) {
   std::vector<Token> tokens;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "diag/request.hpp"
 
 #include <libmnl/libmnl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Building SOCK_DIAG_BY_FAMILY dump requests (struct inet_diag_req_v2 + attributes).
 #pragma once
 

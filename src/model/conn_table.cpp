@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "model/conn_table.hpp"
 
 #include <netinet/in.h>

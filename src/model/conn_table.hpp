@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ConnTable: one refresh of `top`'s connections, with per-connection rates.
 //
 // A table is built from one dump by a ConnTableBuilder (a SocketVisitor), which finds each

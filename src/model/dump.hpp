@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a socket dump is asked for, and how a consumer receives it.
 //
 // A SocketSource runs one DumpRequest (one family, one protocol) and calls the visitor once per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NameLookup: the names a renderer may print but cannot compute itself (interface names, cgroup
 // paths, service names). Behind an interface so that render stays pure: the real one
 // (source/name_cache.hpp) asks the system once per key and caches; tests use a fake.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SocketRecord: one socket as any source (netlink, /proc, a recorded dump) reports it.
 //
 // Fixed size, no heap: sources decode into one reused record and hand it to a visitor, which

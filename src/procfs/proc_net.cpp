@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "procfs/proc_net.hpp"
 
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Parser of one line of /proc/net/{tcp,tcp6,udp,udp6} into a SocketRecord (the /proc fallback of
 // ss, reference: ; kernel: get_tcp4_sock, get_openreq4, get_timewait4_sock,
 // get_tcp6_sock, udp4_format_sock, ip6_dgram_sock_seq_show).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/address.hpp"
 
 #include <sys/socket.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Address and port text of a socket, as ss prints it and in plain
 // form for JSON/CSV.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small append helpers shared by the renderers (internal to src/render/).
 //
 // They write straight into the caller's fmt::memory_buffer: no std::string, no locale, no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/cli_messages.hpp"
 
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/csv.hpp"
 
 #include "model/tcp_info_fields.hpp"

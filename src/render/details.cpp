@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/details.hpp"
 
 #include <fmt/compile.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/socket_output.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `summary`: ss -s's lines, the census of the socket dump (states by family, listeners with
 // their accept queues and SYN-RECV requests) and the limits that bound them, as text and as JSON
 // (schema in docs/cli.md). Pure: both write into a buffer.

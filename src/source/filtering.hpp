@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The filter expression of `sockets` and `summary`: parsed once, compiled per dump to kernel
 // bytecode, and checked in user space wherever the kernel could not decide.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/name_cache.hpp"
 
 #include <dirent.h>

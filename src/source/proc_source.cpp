@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/proc_source.hpp"
 
 #include <netinet/in.h>

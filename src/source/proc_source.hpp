@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ProcSource: socket records from /proc/net/{tcp,tcp6,udp,udp6}.
 //
 // One dump = one whole-file read into a reused buffer, then one parse per line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/record_file.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The --record file format: a sequence of frames, one per netlink datagram received.
 //
 //   0       4   5   6   7   8               12              16

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/replay_source.hpp"
 
 #include <linux/sock_diag.h>

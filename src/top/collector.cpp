@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "top/collector.hpp"
 
 #include <fcntl.h>

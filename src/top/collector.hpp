@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The collector of `tcpscope top`: one refresh = counters, sockstat and tunables, the listeners
 // (with their drop counters), one TCP dump with tcp_info for the connections and the census,
 // and the doctor's rules over the window since the previous refresh. Published as an immutable

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the renderers: the input is a SocketRecord image (as a decoder would have filled it,
 // lengths and counts clamped to what the decoder allows), followed by bytes used as interface,
 // cgroup and service names. Every renderer runs with every option; the JSON must stay

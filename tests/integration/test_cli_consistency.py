@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Flags and messages mean the same in every command, and the agent ends on an output that can
 never work again (docs/cli.md "Flags every command shares", docs/agent.md).
 

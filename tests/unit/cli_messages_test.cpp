@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The command line's messages (render/cli_messages.hpp) and the --count rule every command
 // shares (base/duration.hpp): pure functions, so the rewriting of every parser wording is
 // pinned here and the integration test only checks the shape of stderr.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The decode path allocates nothing per socket: a replayed dump of many sockets is decoded and
 // visited with zero heap allocations once the source is set up.
 #include <gtest/gtest.h>

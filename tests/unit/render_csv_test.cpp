@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CSV: fixed header, exact rows, RFC 4180 quoting.
 #include <gtest/gtest.h>
 
