@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstring>
 
+#include "model/tables.hpp"
 #include "render/append.hpp"
 
 namespace tcpscope::render {
@@ -228,6 +229,24 @@ void append_port_token(fmt::memory_buffer& out, const model::SocketRecord& rec, 
     }
   }
   put_int(out, port);
+}
+
+void append_socket_name(fmt::memory_buffer& out, const model::SocketRecord& rec) {
+  put(out, model::netid_name(rec));
+  put(out, ' ');
+  const auto endpoint = [&](const std::array<uint8_t, 16>& a, uint16_t port) {
+    const bool v6 = rec.family == AF_INET6;
+    if (v6) put(out, '[');
+    append_plain_address(out, rec.family, a);
+    if (v6) put(out, ']');
+    put(out, ':');
+    put_int(out, port);
+  };
+  endpoint(rec.src, rec.sport);
+  if (rec.dport != 0 || !is_any6(rec.dst)) {
+    put(out, " -> ");
+    endpoint(rec.dst, rec.dport);
+  }
 }
 
 void append_endpoint(fmt::memory_buffer& out, const model::SocketRecord& rec, Side side,
