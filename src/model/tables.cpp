@@ -240,6 +240,18 @@ std::string_view netid_name(const SocketRecord& r) {
   return t == Table::kCount ? std::string_view("???") : facts(t).netid;
 }
 
+void TableCensus::add(const SocketRecord& r) {
+  const Table t = table_of(r);
+  if (t == Table::kCount || r.state >= kStateCount) return;
+  ++by_state[static_cast<size_t>(t)][r.state];
+}
+
+uint64_t TableCensus::total(Table t) const {
+  uint64_t n = 0;
+  for (uint64_t v : by_state[static_cast<size_t>(t)]) n += v;
+  return n;
+}
+
 std::string_view table_name(Table t) {
   return t == Table::kCount ? std::string_view("unknown") : facts(t).name;
 }

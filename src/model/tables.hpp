@@ -16,6 +16,7 @@
 // without a table, the tables are TCP and UDP only (ss: every table it knows).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -101,6 +102,17 @@ class TableSelection {
   StateMask state_flag_ = 0;  // -a, -l, or -A's default
   bool any_flag_ = false;
   bool saw_query_ = false;
+};
+
+// Sockets counted by table and state (summary's count of the tables beyond TCP and UDP).
+struct TableCensus {
+  std::array<std::array<uint64_t, kStateCount>, static_cast<size_t>(Table::kCount)> by_state{};
+  TableMask dumped = 0;  // tables whose dump ran (a kernel may lack a diag handler)
+  void add(const SocketRecord& r);
+  uint64_t total(Table t) const;
+  uint64_t in(Table t, TcpState s) const {
+    return by_state[static_cast<size_t>(t)][static_cast<size_t>(s)];
+  }
 };
 
 // ss's Netid column: tcp udp raw mptcp sctp u_str u_dgr u_seq p_raw p_dgr, "???" otherwise.

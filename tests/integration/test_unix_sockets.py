@@ -80,6 +80,13 @@ def main():
             c.eq(sorted(r["netid"] for r in rows), sorted(r.split()[0] for r in table), "CSV netids")
             c.eq(sorted(int(r["peer_inode"] or 0) for r in rows),
                  sorted(int(r.split()[7]) for r in table), "CSV peer inodes")
+            # summary counts the unix tables from the dump, as many as ss lists.
+            summ = nstest.read_json(
+                nstest.tcpscope(ns, args.tcpscope, ["summary", "--json"]).stdout, "summary")
+            for netid in ("u_str", "u_dgr", "u_seq"):
+                c.eq(summ["other_sockets"][netid]["total"],
+                     sum(1 for r in table if r.split()[0] == netid), f"summary {netid} total")
+            c.eq(summ["other_sockets"]["u_str"]["listen"], 2, "summary u_str listeners")
     finally:
         shutil.rmtree(d, ignore_errors=True)
     c.finish()
