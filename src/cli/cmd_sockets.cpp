@@ -144,6 +144,7 @@ struct DumpPlan {
         (sel.states & model::state_bit(model::TcpState::kClose)) != 0) {
       model::DumpRequest req;
       req.family = AF_PACKET;
+      req.states = sel.states;  // packet_diag has no mask: for replays and the Select check
       req.show = model::kPacketShowInfo | model::kPacketShowMeminfo | model::kPacketShowFilter |
                  model::kPacketShowRingCfg | model::kPacketShowFanout;
       if (int st = one(req, select, "packet", "packet_diag"); st != 0) return st;
