@@ -16,13 +16,21 @@ namespace {
 
 constexpr uint32_t kProtoMptcp = 262;  // IPPROTO_MPTCP
 
+// Zeroes `size` bytes of `out` and writes a netlink header of `type` and `flags` at its start.
+nlmsghdr* put_header(std::vector<std::byte>& out, size_t size, uint16_t type, uint16_t flags,
+                     uint32_t seq) {
+  out.assign(size, std::byte{0});
+  nlmsghdr* nlh = mnl_nlmsg_put_header(out.data());
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = flags;
+  nlh->nlmsg_seq = seq;
+  return nlh;
+}
+
 std::span<const std::byte> build_other_family(const model::DumpRequest& req, uint32_t seq,
                                               std::vector<std::byte>& out) {
-  out.assign(MNL_ALIGN(sizeof(nlmsghdr)) + MNL_ALIGN(sizeof(unix_diag_req)), std::byte{0});
-  nlmsghdr* nlh = mnl_nlmsg_put_header(out.data());
-  nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  nlh->nlmsg_seq = seq;
+  nlmsghdr* nlh = put_header(out, MNL_ALIGN(sizeof(nlmsghdr)) + MNL_ALIGN(sizeof(unix_diag_req)),
+                             SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq);
   if (req.family == AF_UNIX) {
     auto* r = static_cast<unix_diag_req*>(mnl_nlmsg_put_extra_header(nlh, sizeof(unix_diag_req)));
     r->sdiag_family = AF_UNIX;
@@ -45,11 +53,7 @@ std::span<const std::byte> build_dump_request(const model::DumpRequest& req, uin
   const size_t need = MNL_ALIGN(sizeof(nlmsghdr)) + MNL_ALIGN(sizeof(inet_diag_req_v2)) +
                       MNL_ATTR_HDRLEN + MNL_ALIGN(req.bytecode.size()) + MNL_ATTR_HDRLEN +
                       sizeof(uint32_t);
-  out.assign(need, std::byte{0});
-  nlmsghdr* nlh = mnl_nlmsg_put_header(out.data());
-  nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  nlh->nlmsg_seq = seq;
+  nlmsghdr* nlh = put_header(out, need, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq);
   auto* r =
       static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
   r->sdiag_family = req.family;
@@ -67,11 +71,8 @@ std::span<const std::byte> build_dump_request(const model::DumpRequest& req, uin
 
 std::span<const std::byte> build_destroy_request(const model::SocketRecord& rec, uint32_t seq,
                                                  std::vector<std::byte>& out) {
-  out.assign(MNL_ALIGN(sizeof(nlmsghdr)) + MNL_ALIGN(sizeof(inet_diag_req_v2)), std::byte{0});
-  nlmsghdr* nlh = mnl_nlmsg_put_header(out.data());
-  nlh->nlmsg_type = SOCK_DESTROY;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  nlh->nlmsg_seq = seq;
+  nlmsghdr* nlh = put_header(out, MNL_ALIGN(sizeof(nlmsghdr)) + MNL_ALIGN(sizeof(inet_diag_req_v2)),
+                             SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, seq);
   auto* r =
       static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
   r->sdiag_family = rec.family;

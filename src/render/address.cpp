@@ -204,13 +204,7 @@ void append_address_token(fmt::memory_buffer& out, const model::SocketRecord& re
     }
   }
   put(out, '%');
-  const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
-  if (!name.empty()) {
-    put(out, name);
-  } else {
-    put(out, "if");
-    put_int(out, rec.ifindex);
-  }
+  append_ifname(out, rec.ifindex, names);
   put(out, ':');
 }
 
@@ -229,6 +223,16 @@ void append_port_token(fmt::memory_buffer& out, const model::SocketRecord& rec, 
     }
   }
   put_int(out, port);
+}
+
+void append_ifname(fmt::memory_buffer& out, uint32_t ifindex, model::NameLookup* names) {
+  const std::string_view name = names != nullptr ? names->ifname(ifindex) : "";
+  if (!name.empty()) {
+    put(out, name);
+  } else {
+    put(out, "if");
+    put_int(out, ifindex);
+  }
 }
 
 void append_socket_name(fmt::memory_buffer& out, const model::SocketRecord& rec) {

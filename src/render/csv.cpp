@@ -23,9 +23,8 @@ constexpr std::string_view kFixedHeader =
 // The columns after the tcp_info ones (added at the end: the column set only grows).
 constexpr std::string_view kTailHeader = ",peer_inode,protocol_number";
 
-// A unix or packet row: name (unix) or interface (packet), inodes, queues; the inet-only
-// columns stay empty.
-void other_family_row(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLookup* names) {
+// netid,state,recv_q,send_q, of every row.
+void head_columns(fmt::memory_buffer& out, const SocketRecord& rec) {
   put(out, model::netid_name(rec));
   put(out, ',');
   put(out, model::state_key(rec.state));
@@ -34,6 +33,12 @@ void other_family_row(fmt::memory_buffer& out, const SocketRecord& rec, model::N
   put(out, ',');
   put_int(out, rec.wqueue);
   put(out, ',');
+}
+
+// A unix or packet row: name (unix) or interface (packet), inodes, queues; the inet-only
+// columns stay empty.
+void other_family_row(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLookup* names) {
+  head_columns(out, rec);
   if (rec.family == kAfUnix && rec.has(model::kAttrUnixName) && rec.name_len != 0) {
     fmt::memory_buffer name;
     append_unix_name(name, rec);
@@ -96,14 +101,7 @@ void append_csv_row(fmt::memory_buffer& out, const SocketRecord& rec, model::Nam
     other_family_row(out, rec, names);
     return;
   }
-  put(out, model::netid_name(rec));
-  put(out, ',');
-  put(out, model::state_key(rec.state));
-  put(out, ',');
-  put_int(out, rec.rqueue);
-  put(out, ',');
-  put_int(out, rec.wqueue);
-  put(out, ',');
+  head_columns(out, rec);
   append_plain_address(out, rec.family, rec.src);
   put(out, ',');
   put_int(out, rec.sport);

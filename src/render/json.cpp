@@ -173,6 +173,14 @@ std::string_view protocol_name(const SocketRecord& rec) {
   }
 }
 
+// "ifindex" and "ifname" of a socket bound to an interface.
+void interface(Object& o, const SocketRecord& rec, model::NameLookup* names) {
+  if (rec.ifindex == 0) return;
+  o.num("ifindex", rec.ifindex);
+  const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
+  if (!name.empty()) o.str("ifname", name);
+}
+
 void skmem(Object& o, const SocketRecord& rec) {
   static constexpr std::array<std::string_view, 9> kNames = {
       "rmem_alloc",  "rcvbuf", "wmem_alloc", "sndbuf", "fwd_alloc",
@@ -225,11 +233,7 @@ void unix_json(Object& o, const SocketRecord& rec) {
 
 void packet_json(Object& o, const SocketRecord& rec, model::NameLookup* names) {
   o.num("eth_protocol", rec.raw_protocol);
-  if (rec.ifindex != 0) {
-    o.num("ifindex", rec.ifindex);
-    const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
-    if (!name.empty()) o.str("ifname", name);
-  }
+  interface(o, rec, names);
   o.num("recv_q", rec.rqueue);
   if (rec.has(model::kAttrUid)) o.num("uid", rec.uid);
   o.num("inode", rec.inode);
@@ -321,11 +325,7 @@ void append_json(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLo
   o.num("local_port", rec.sport);
   address(o, "peer_address", rec, rec.dst);
   o.num("peer_port", rec.dport);
-  if (rec.ifindex != 0) {
-    o.num("ifindex", rec.ifindex);
-    const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
-    if (!name.empty()) o.str("ifname", name);
-  }
+  interface(o, rec, names);
   o.num("recv_q", rec.rqueue);
   o.num("send_q", rec.wqueue);
   if (rec.timer != 0) {

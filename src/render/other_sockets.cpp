@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "render/address.hpp"
 #include "render/append.hpp"
 
 namespace tcpscope::render {
@@ -106,13 +107,7 @@ void append_packet_interface(fmt::memory_buffer& out, const SocketRecord& rec,
     put(out, '*');
     return;
   }
-  const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
-  if (!name.empty()) {
-    put(out, name);
-  } else {
-    put(out, "if");
-    put_int(out, rec.ifindex);
-  }
+  append_ifname(out, rec.ifindex, names);
 }
 
 void append_unix_details(fmt::memory_buffer& out, const SocketRecord& rec,
