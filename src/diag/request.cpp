@@ -83,7 +83,9 @@ std::span<const std::byte> build_destroy_request(const model::SocketRecord& rec,
   std::memcpy(r->id.idiag_src, rec.src.data(), sizeof r->id.idiag_src);
   std::memcpy(r->id.idiag_dst, rec.dst.data(), sizeof r->id.idiag_dst);
   r->id.idiag_if = rec.ifindex;
-  if (rec.origin == model::Origin::kNetlink) {
+  // An MPTCP socket's cookie is not its subflow's: the TCP subflow with the same 4-tuple is
+  // found without one (/proc records have no cookie either).
+  if (rec.origin == model::Origin::kNetlink && !rec.mptcp) {
     r->id.idiag_cookie[0] = static_cast<uint32_t>(rec.cookie);
     r->id.idiag_cookie[1] = static_cast<uint32_t>(rec.cookie >> 32);
   } else {

@@ -45,8 +45,9 @@ std::span<const std::byte> build_dump_request(const model::DumpRequest& req, uin
 // nlmsghdr (type SOCK_DESTROY = 21, flags NLM_F_REQUEST | NLM_F_ACK) + inet_diag_req_v2 with the
 // socket's family, the dump's protocol (TCP's byte for MPTCP: the kernel finds the subflow),
 // and the whole id as the dump reported it: ports (network order), addresses, interface and
-// cookie. A /proc record has no cookie: INET_DIAG_NOCOOKIE then. For raw sockets the pad byte
-// carries the socket's IP protocol (struct inet_diag_req_raw).
+// cookie. A /proc record has no cookie, and an MPTCP socket's is not its subflow's:
+// INET_DIAG_NOCOOKIE then (the kernel destroys the TCP subflow of that 4-tuple). For raw sockets
+// the pad byte carries the socket's IP protocol (struct inet_diag_req_raw).
 std::span<const std::byte> build_destroy_request(const model::SocketRecord& rec, uint32_t seq,
                                                  std::vector<std::byte>& out);
 

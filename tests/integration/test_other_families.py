@@ -6,7 +6,7 @@ lacks (SCTP, vsock, TIPC, XDP here).
 Raw sockets come from /proc/net/raw{,6} on kernels without raw_diag, as in ss. MPTCP is skipped,
 saying so, when net.mptcp.enabled is not 1. ss 6.1 prints MPTCP's write_seq/snd_una/rcv_nxt in
 hex and none of the fields added in 6.5+; tcpscope prints decimal (as ss >= 6.5) and every field
-(docs/ss-differences.md): the -i items ss shows are compared as numbers."""
+(docs/ss-differences.md): the -i items ss shows are compared as numbers. `-K -M` resets the connections' TCP subflows."""
 import os
 import re
 import sys
@@ -64,6 +64,16 @@ def mptcp(ns, args, c):
     c.eq(sorted(o["protocol"] for o in js), ["mptcp"] * len(want), "JSON protocol")
     c.check(all("mptcp_info" in o for o in js if o["state"] == "established"),
             "JSON mptcp_info on every connection")
+    # -K on MPTCP connections resets their TCP subflows (the kernel finds a subflow by its
+    # 4-tuple; the MPTCP socket's cookie is not the subflow's).
+    subflows = [r for r in nstest.ss(ns, ["-tanH"]).splitlines() if ":7300" in r and "ESTAB" in r]
+    c.eq(len(subflows), 4, "TCP subflows of the MPTCP connections before -K")
+    p = nstest.tcpscope(ns, args.tcpscope, ["sockets", "-K", "-MnH", "dport", "=", ":7300"],
+                        check=False)
+    c.eq(p.returncode, 0, f"-K -M exit status ({p.stderr!r})")
+    c.eq(len(p.stdout.splitlines()), 2, "-K -M prints the two client connections")
+    left = [r for r in nstest.ss(ns, ["-tanH"]).splitlines() if ":7300" in r and "ESTAB" in r]
+    c.eq(left, [], "no TCP subflow to :7300 left after -K -M")
 
 
 def main():

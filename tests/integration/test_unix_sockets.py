@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`tcpscope sockets -x` against ss 6.1 on every unix shape (familygen.py unix), in a fresh
 namespace: rows compared line by line (trailing spaces stripped: ss 6.1 pads), for the table,
--p (two processes), -e (shutdown arrows, bound file, pending connections), -m, -l, state words,
+-p (two processes; the BPF iterator and the /proc walk), -e (shutdown arrows, bound file, pending connections), -m, -l, state words,
 name filters (shell patterns, case-insensitive, unix: prefix), autobound and inode "ports";
 JSON and CSV rows checked against the same sockets."""
 import csv
@@ -46,6 +46,17 @@ def main():
                 c.check(got == want and want,
                         f"sockets {' '.join(flags)} differs from ss:\n  ss:       {want}\n"
                         f"  tcpscope: {got}")
+            # -p both ways the process map is built (BPF iterator, /proc walk).
+            want = lines(nstest.ss(ns, ["-xanpH"]))
+            for way in ("bpf", "proc"):
+                p = ns.exec(["env", f"TCPSCOPE_PROCESS_MAP={way}", args.tcpscope, "sockets",
+                             "-xanpH"], check=False)
+                if way == "bpf" and p.returncode != 0:
+                    print(f"SKIP -p with the BPF iterator: {p.stderr.strip()}", flush=True)
+                    continue
+                c.check(lines(p.stdout) == want,
+                        f"sockets -xanp (process map: {way}) differs from ss:\n  ss: {want}\n"
+                        f"  tcpscope: {lines(p.stdout)}")
             # Inode "ports" (without -x: with it ss reads ":N" as a name pattern, see
             # docs/ss-differences.md): the listener's inode selects it and only it.
             rows = nstest.ss(ns, ["-xlnH"]).splitlines()
