@@ -379,6 +379,12 @@ int run_sockets(const GlobalOptions& global, SocketsOptions& o) {
           "-E shows freed sockets as the kernel reports them: -l, -a, -p, -m, -r, --tos, "
           "--cgroup, --inet-sockopt and the source flags do not apply"));
     }
+    if ((o.tables.resolve(std::nullopt).tables &
+         ~(table_bit(Table::kTcp) | table_bit(Table::kUdp))) != 0 ||
+        o.kill) {
+      return report(Error::usage(
+          "-E follows TCP and UDP sockets only (the kernel's destroy events); -K does not apply"));
+    }
     WatchOptions w;
     w.want_tcp = o.tcp;
     w.want_udp = o.udp;
