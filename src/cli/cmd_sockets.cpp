@@ -89,24 +89,35 @@ class KillRun final : public model::SocketVisitor {
     }
     auto killer = source::SocketKiller::open();
     if (!killer) return report(killer.error());
-    int failed = 0;
+    size_t failed = 0;
     fmt::memory_buffer who;
-    for (const auto& r : found_) {
+    for (size_t i = 0; i < found_.size(); ++i) {
+      const model::SocketRecord& r = found_[i];
       auto st = killer->destroy(r);
       if (st) {
         printer.on_socket(r);
         continue;
       }
-      if (st.error().err() == ENOENT) continue;  // closed meanwhile: nothing left to destroy
+      // ENOENT for a socket the dump just showed: it closed meanwhile, nothing left to destroy.
+      // A record read from /proc (raw sockets without raw_diag) gets ENOENT because the kernel
+      // has no diag handler to destroy it with: that is a refusal.
+      const bool from_proc = r.origin == model::Origin::kProc;
+      if (st.error().err() == ENOENT && !from_proc) continue;
       ++failed;
       who.clear();
       render::append_socket_name(who, r);
+      const std::string why = st.error().err() == ENOENT
+                                  ? "the kernel has no diag handler to destroy it with"
+                                  : std::strerror(st.error().err());
       std::fprintf(stderr, "tcpscope: cannot destroy %.*s: %s\n", static_cast<int>(who.size()),
-                   who.data(), std::strerror(st.error().err()));
-      if (st.error().err() == EPERM) break;  // every other socket would say the same
+                   who.data(), why.c_str());
+      if (st.error().err() == EPERM) {  // every other socket would say the same
+        failed += found_.size() - i - 1;
+        break;
+      }
     }
     if (failed > 0) {
-      std::fprintf(stderr, "tcpscope: %d socket%s not destroyed\n", failed,
+      std::fprintf(stderr, "tcpscope: %zu socket%s not destroyed\n", failed,
                    failed == 1 ? " was" : "s were");
     }
     return failed > 0 ? 1 : 0;

@@ -5,7 +5,7 @@ prints `ready` and holds them until its standard input closes.
   familygen.py unix DIR     every unix shape (below), path sockets under DIR
   familygen.py rawpacket    raw IP and packet sockets
   familygen.py mptcp        an MPTCP listener and two connections
-  familygen.py kill         TCP pairs to :7001 and :7002 and a UDP socket; on stdin's `check`
+  familygen.py kill         TCP pairs to :7001 and :7002, a UDP and a raw socket; on stdin's `check`
                             line prints which of this process's sockets saw a reset
 
 Unix shapes: a path stream listener (backlog 5) with 2 connections waiting in its queue and one
@@ -116,6 +116,7 @@ def kill_table():
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.bind(("127.0.0.1", 7101))
     keep.append(u)
+    keep.append(socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
     return clients
 
 

@@ -6,7 +6,10 @@
 * as an unprivileged user (uid 65534, no capabilities) it destroys nothing and exits non-zero;
 * `-K -t dport = :7001` destroys exactly the two client sockets to :7001, prints them as ss
   prints sockets, exits 0; their peers see a reset (and close); every other socket lives;
-* `-K -t state listening sport = :7002` stops that listener only."""
+* `-K -t state listening sport = :7002` stops that listener only;
+* `-K -u -a sport = :7101` destroys (aborts) the UDP socket;
+* `-K -w -a` on a kernel without raw_diag: the raw socket is read from /proc and the kernel has
+  no handler to destroy it with: one line naming it and why, exit 1 (with raw_diag: destroyed)."""
 import os
 import sys
 
@@ -34,6 +37,7 @@ def main():
         gen = ns.tablegen("python3", [GEN, "kill"])
         before = rows(ns, ["-tuan"])
         c.eq(len(before), 2 + 8 + 1, "table sanity (2 listeners, 8 connected TCP, 1 UDP)")
+        c.eq(len(rows(ns, ["-wan"])), 1, "table sanity (1 raw socket)")
 
         p = nstest.tcpscope(ns, args.tcpscope, ["sockets", "-K"], check=False)
         c.eq(p.returncode, 2, "-K without a filter or state: usage error")
@@ -78,6 +82,23 @@ def main():
         c.eq(rows(ns, ["-tln"]), [r for r in rows(ns, ["-tln"]) if ":7002" not in r],
              "the :7002 listener is gone")
         c.check(any(":7001" in r for r in rows(ns, ["-tln"])), "the :7001 listener lives")
+
+        p = nstest.tcpscope(ns, args.tcpscope, ["sockets", "-K", "-unH", "-a", "sport", "=",
+                                                ":7101"], check=False)
+        # The kernel aborts it (its owner's next call fails) but keeps an explicitly bound UDP
+        # socket hashed, so it is still listed afterwards, as after ss -K.
+        c.eq((p.returncode, len(p.stdout.splitlines())), (0, 1), "-K of the UDP socket")
+
+        p = nstest.tcpscope(ns, args.tcpscope, ["sockets", "-K", "-wnH", "-a"], check=False)
+        raw_left = rows(ns, ["-wan"])
+        if p.returncode == 0:
+            c.eq(raw_left, [], "-K -w destroyed the raw socket (this kernel has raw_diag)")
+        else:
+            errs = p.stderr.splitlines()
+            c.check(p.returncode == 1 and len(errs) == 2 and errs[0].startswith(
+                "tcpscope: cannot destroy raw 0.0.0.0:1: ") and "not destroyed" in errs[1],
+                f"-K -w: the refusal is said per socket with its reason: {p.stderr!r}")
+            c.eq(len(raw_left), 1, "the raw socket the kernel could not destroy lives")
     c.finish()
 
 
