@@ -189,7 +189,10 @@ struct DumpPlan {
     }
     if (any(table_bit(Table::kVsockStream) | table_bit(Table::kVsockDgram)) &&
         (sel.families & model::kFamVsock) != 0) {
-      other_family(AF_VSOCK, "vsock", "vsock_diag");
+      model::DumpRequest req;
+      req.family = AF_VSOCK;
+      req.states = sel.states;
+      if (int st = one(req, select, "vsock", "vsock_diag"); st != 0) return st;
     }
     if (any(table_bit(Table::kTipc)) && (sel.families & model::kFamTipc) != 0) {
       missing("tipc", access("/sys/module/tipc", F_OK) == 0
@@ -258,7 +261,7 @@ struct DumpPlan {
     return 0;
   }
 
-  // vsock and xdp: asked for over sock_diag, so that a kernel without the handler says so; a
+  // xdp: asked for over sock_diag, so that a kernel without the handler says so; a
   // kernel with it gets an honest "not shown".
   void other_family(uint8_t family, const char* table, const char* handler) {
     model::DumpRequest req;

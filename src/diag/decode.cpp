@@ -5,6 +5,7 @@
 #include <linux/packet_diag.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <linux/vm_sockets_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -177,6 +178,7 @@ void reset_common(SocketRecord& r) {
   r.peer_inode = r.vfs_inode = r.vfs_dev = 0;
   r.icons = nullptr;
   r.icons_count = 0;
+  r.vsock_src_cid = r.vsock_src_port = r.vsock_dst_cid = r.vsock_dst_port = 0;
   r.fanout = 0;
   r.filter_len = 0;
 }
@@ -309,8 +311,31 @@ Status decode_packet_diag(const nlmsghdr& msg, SocketRecord& r) {
   });
 }
 
+Status decode_vsock_diag(const nlmsghdr& msg, SocketRecord& r) {
+  const size_t payload = payload_of(msg);
+  if (payload < sizeof(vsock_diag_msg)) {
+    return too_short(payload, "vsock_diag_msg", sizeof(vsock_diag_msg));
+  }
+  vsock_diag_msg m;
+  std::memcpy(&m, mnl_nlmsg_get_payload(&msg), sizeof m);
+  reset_common(r);
+  r.family = m.vdiag_family;
+  r.sock_type = m.vdiag_type;
+  r.state = m.vdiag_state;
+  r.shutdown = m.vdiag_shutdown;
+  r.set(model::kAttrShutdown);
+  r.vsock_src_cid = m.vdiag_src_cid;
+  r.vsock_src_port = m.vdiag_src_port;
+  r.vsock_dst_cid = m.vdiag_dst_cid;
+  r.vsock_dst_port = m.vdiag_dst_port;
+  r.inode = m.vdiag_ino;
+  r.cookie = (static_cast<uint64_t>(m.vdiag_cookie[1]) << 32) | m.vdiag_cookie[0];
+  return {};
+}
+
 Status decode_message(const nlmsghdr& msg, const model::DumpRequest& req, SocketRecord& out) {
   if (req.family == AF_UNIX) return decode_unix_diag(msg, out);
+  if (req.family == AF_VSOCK) return decode_vsock_diag(msg, out);
   if (req.family == AF_PACKET) return decode_packet_diag(msg, out);
   return decode_inet_diag(msg, req.protocol, req.level, out, req.mptcp);
 }

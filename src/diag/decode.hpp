@@ -25,6 +25,9 @@ Status decode_inet_diag(const nlmsghdr& msg, uint8_t protocol, model::DecodeLeve
 // (cut at 108 bytes), a listener's pending connections stay in the message (rec.icons).
 Status decode_unix_diag(const nlmsghdr& msg, model::SocketRecord& out);
 
+// struct vsock_diag_msg (no attributes).
+Status decode_vsock_diag(const nlmsghdr& msg, model::SocketRecord& out);
+
 // struct packet_diag_msg + PACKET_DIAG_* attributes.
 Status decode_packet_diag(const nlmsghdr& msg, model::SocketRecord& out);
 

@@ -72,15 +72,17 @@ bool unix_host_matches(const Expr& e, const HostCond& c, const SocketRecord& r, 
 }
 
 // The "port" ss compares for a socket of another family: a unix socket's inode (its peer's for
-// the remote side), a packet socket's interface.
+// the remote side), a packet socket's interface, a vsock socket's port.
 uint32_t local_port(const SocketRecord& r) {
   if (r.family == AF_UNIX) return r.inode;
   if (r.family == AF_PACKET) return r.ifindex;
+  if (r.family == AF_VSOCK) return r.vsock_src_port;
   return r.sport;
 }
 uint32_t remote_port(const SocketRecord& r) {
   if (r.family == AF_UNIX) return r.peer_inode;
   if (r.family == AF_PACKET) return 0;
+  if (r.family == AF_VSOCK) return r.vsock_dst_port;
   return r.dport;
 }
 
@@ -122,8 +124,8 @@ bool eval(const Expr& e, uint32_t i, const SocketRecord& r, const MatchContext& 
       for (uint32_t k = n.first; k < n.first + n.count; ++k) {
         if (r.family == AF_UNIX) {
           if (unix_host_matches(e, e.conds[k], r, src)) return true;
-        } else if (r.family == AF_PACKET) {
-          // ss's packet sockets: only port (interface) conditions can hold.
+        } else if (r.family == AF_PACKET || r.family == AF_VSOCK) {
+          // Packet and vsock sockets: only port (interface, vsock port) conditions can hold.
           const HostCond& c = e.conds[k];
           if (c.family == AF_UNSPEC && !c.family_only &&
               (c.port == -1 || c.port == (src ? local_port(r) : remote_port(r)))) {

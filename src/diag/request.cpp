@@ -31,9 +31,10 @@ std::span<const std::byte> build_other_family(const model::DumpRequest& req, uin
                                               std::vector<std::byte>& out) {
   nlmsghdr* nlh = put_header(out, MNL_ALIGN(sizeof(nlmsghdr)) + MNL_ALIGN(sizeof(unix_diag_req)),
                              SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq);
-  if (req.family == AF_UNIX) {
+  if (req.family == AF_UNIX || req.family == AF_VSOCK) {
+    // vsock_diag_req has unix_diag_req's layout (its ino and show must be 0).
     auto* r = static_cast<unix_diag_req*>(mnl_nlmsg_put_extra_header(nlh, sizeof(unix_diag_req)));
-    r->sdiag_family = AF_UNIX;
+    r->sdiag_family = req.family;
     r->udiag_states = req.states;
     r->udiag_show = req.show;
   } else {

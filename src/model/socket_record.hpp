@@ -156,14 +156,15 @@ inline constexpr size_t kUnixNameMax = 108;
 
 struct SocketRecord {
   // From struct inet_diag_msg (or a /proc line).
-  uint8_t family = 0;  // AF_INET, AF_INET6, AF_UNIX or AF_PACKET
+  uint8_t family = 0;  // AF_INET, AF_INET6, AF_UNIX, AF_PACKET or AF_VSOCK
   // AF_INET/AF_INET6: IPPROTO_TCP, _UDP, _RAW (255), _SCTP, from the request; an MPTCP socket
   // has IPPROTO_TCP here and `mptcp` set (IPPROTO_MPTCP, 262, does not fit a byte). Else 0.
   uint8_t protocol = 0;
   bool mptcp = false;
-  uint8_t sock_type = 0;  // AF_UNIX, AF_PACKET: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW
-  uint8_t state = 0;      // TcpState value
-  uint8_t timer = 0;      // 0 none, 1 retransmit, 2 keepalive, 3 time-wait, 4 zero-window probe
+  // AF_UNIX, AF_PACKET, AF_VSOCK: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW.
+  uint8_t sock_type = 0;
+  uint8_t state = 0;  // TcpState value
+  uint8_t timer = 0;  // 0 none, 1 retransmit, 2 keepalive, 3 time-wait, 4 zero-window probe
   uint8_t retrans = 0;
   Origin origin = Origin::kNetlink;
   uint16_t sport = 0;
@@ -214,6 +215,12 @@ struct SocketRecord {
   uint32_t vfs_dev = 0;  // the kernel's encoding: major << 20 | minor
   const std::byte* icons = nullptr;
   uint32_t icons_count = 0;
+
+  // AF_VSOCK: context ids and ports (0xffffffff = any).
+  uint32_t vsock_src_cid = 0;
+  uint32_t vsock_src_port = 0;
+  uint32_t vsock_dst_cid = 0;
+  uint32_t vsock_dst_port = 0;
 
   // AF_PACKET.
   PacketInfo packet{};

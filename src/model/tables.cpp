@@ -216,8 +216,12 @@ Table table_of(const SocketRecord& r) {
     if (r.sock_type == SOCK_SEQPACKET) return Table::kUnixSeqpacket;
     return Table::kUnixDgram;
   }
-  if (r.family == AF_PACKET)
+  if (r.family == AF_PACKET) {
     return r.sock_type == SOCK_RAW ? Table::kPacketRaw : Table::kPacketDgram;
+  }
+  if (r.family == AF_VSOCK) {
+    return r.sock_type == SOCK_DGRAM ? Table::kVsockDgram : Table::kVsockStream;
+  }
   if (r.mptcp) return Table::kMptcp;
   switch (r.protocol) {
     case kProtoTcp:

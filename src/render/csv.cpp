@@ -44,7 +44,18 @@ void other_family_row(fmt::memory_buffer& out, const SocketRecord& rec, model::N
     append_unix_name(name, rec);
     append_csv_field(out, {name.data(), name.size()});
   }
-  put(out, ",,,,");  // local_port, peer_address, peer_port
+  if (rec.family == kAfVsock) {  // context ids and ports, numerically
+    put_int(out, rec.vsock_src_cid);
+    put(out, ',');
+    put_int(out, rec.vsock_src_port);
+    put(out, ',');
+    put_int(out, rec.vsock_dst_cid);
+    put(out, ',');
+    put_int(out, rec.vsock_dst_port);
+    put(out, ',');
+  } else {
+    put(out, ",,,,");  // local_port, peer_address, peer_port
+  }
   if (rec.family == kAfPacket && rec.ifindex != 0) {
     const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
     if (!name.empty()) {
@@ -97,7 +108,7 @@ void append_csv_header(fmt::memory_buffer& out) {
 }
 
 void append_csv_row(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLookup* names) {
-  if (rec.family == kAfUnix || rec.family == kAfPacket) {
+  if (rec.family == kAfUnix || rec.family == kAfPacket || rec.family == kAfVsock) {
     other_family_row(out, rec, names);
     return;
   }

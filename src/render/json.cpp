@@ -92,6 +92,8 @@ std::string_view family_name(uint8_t family) {
       return "unix";
     case kAfPacket:
       return "packet";
+    case kAfVsock:
+      return "vsock";
     default:
       return "unknown";
   }
@@ -167,7 +169,10 @@ std::string_view protocol_name(const SocketRecord& rec) {
     case model::Table::kPacketRaw:
       return "raw";
     case model::Table::kPacketDgram:
+    case model::Table::kVsockDgram:
       return "dgram";
+    case model::Table::kVsockStream:
+      return "stream";
     default:
       return "unknown";
   }
@@ -267,6 +272,17 @@ void packet_json(Object& o, const SocketRecord& rec, model::NameLookup* names) {
   if (rec.has(model::kAttrSkMeminfo)) skmem(o, rec);
 }
 
+// A vsock socket: context ids and ports (4294967295 = any), inode, cookie.
+void vsock_json(Object& o, const SocketRecord& rec) {
+  o.num("local_cid", rec.vsock_src_cid);
+  o.num("local_port", rec.vsock_src_port);
+  o.num("peer_cid", rec.vsock_dst_cid);
+  o.num("peer_port", rec.vsock_dst_port);
+  o.num("inode", rec.inode);
+  o.num("cookie", rec.cookie);
+  shutdown(o, rec);
+}
+
 void mptcp_json(Object& parent, const SocketRecord& rec) {
   const model::MptcpInfo& m = rec.mptcp_info;
   Object o = parent.object("mptcp_info");
@@ -311,11 +327,13 @@ void append_json(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLo
   o.str("family", family_name(rec.family));
   o.str("protocol", protocol_name(rec));
   o.str("state", model::state_key(rec.state));
-  if (rec.family == kAfUnix || rec.family == kAfPacket) {
+  if (rec.family == kAfUnix || rec.family == kAfPacket || rec.family == kAfVsock) {
     if (rec.family == kAfUnix) {
       unix_json(o, rec);
-    } else {
+    } else if (rec.family == kAfPacket) {
       packet_json(o, rec, names);
+    } else {
+      vsock_json(o, rec);
     }
     o.close();
     return;

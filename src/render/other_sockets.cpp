@@ -73,6 +73,14 @@ void append_unix_name(fmt::memory_buffer& out, const SocketRecord& rec) {
   for (char c : n) put(out, c == '\0' ? '@' : c);  // abstract: every NUL shows as '@'
 }
 
+void append_vsock_id(fmt::memory_buffer& out, uint32_t id) {
+  if (id == 0xffffffffu) {
+    put(out, '*');
+  } else {
+    put_int(out, id);
+  }
+}
+
 void append_unix_local_address(fmt::memory_buffer& out, const SocketRecord& rec) {
   append_unix_name(out, rec);
   put(out, ' ');  // ss's delimiter between a unix name and its inode

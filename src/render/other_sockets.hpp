@@ -22,6 +22,10 @@ namespace tcpscope::render {
 
 inline constexpr uint8_t kAfUnix = 1;
 inline constexpr uint8_t kAfPacket = 17;
+inline constexpr uint8_t kAfVsock = 40;
+
+// A vsock context id or port as ss prints it: the number, "*" for 0xffffffff (any).
+void append_vsock_id(fmt::memory_buffer& out, uint32_t id);
 
 // The unix name as ss prints it, without the trailing space: "/run/x.sock", "@abstract", "*".
 void append_unix_name(fmt::memory_buffer& out, const model::SocketRecord& rec);

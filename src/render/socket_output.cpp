@@ -66,7 +66,7 @@ class TablePrinter final : public SocketPrinter {
     table_.begin_row();
     put(t, model::netid_name(r));
     table_.end_cell(kColNetid);
-    if (r.family == kAfUnix || r.family == kAfPacket) {
+    if (r.family == kAfUnix || r.family == kAfPacket || r.family == kAfVsock) {
       other_family_row(r);
       return;
     }
@@ -92,7 +92,7 @@ class TablePrinter final : public SocketPrinter {
   bool finish() override { return table_.flush(); }
 
  private:
-  // A unix or packet row, after its Netid cell.
+  // A unix, packet or vsock row, after its Netid cell.
   void other_family_row(const SocketRecord& r) {
     auto& t = table_.text();
     put(t, model::ss_state_name(r.state));
@@ -110,6 +110,18 @@ class TablePrinter final : public SocketPrinter {
       table_.end_cell(kColPeerAddr);
       detail::put_int(t, r.peer_inode);
       table_.end_cell(kColPeerPort);
+    } else if (r.family == kAfVsock) {
+      // ss: "CID:" and "PORT" for each side; no details.
+      append_vsock_id(t, r.vsock_src_cid);
+      put(t, ':');
+      table_.end_cell(kColLocalAddr);
+      append_vsock_id(t, r.vsock_src_port);
+      table_.end_cell(kColLocalPort);
+      append_vsock_id(t, r.vsock_dst_cid);
+      put(t, ':');
+      table_.end_cell(kColPeerAddr);
+      append_vsock_id(t, r.vsock_dst_port);
+      table_.end_cell(kColPeerPort);
     } else {
       append_packet_local_address(t, r, numeric_);
       table_.end_cell(kColLocalAddr);
@@ -122,7 +134,7 @@ class TablePrinter final : public SocketPrinter {
     if (l_.owners != nullptr && r.inode != 0) append_users_text(t, *l_.owners, r.inode);
     if (r.family == kAfUnix) {
       append_unix_details(t, r, details_);
-    } else {
+    } else if (r.family == kAfPacket) {
       append_packet_details(t, r, details_);
     }
     table_.end_details();

@@ -1,4 +1,4 @@
-// What the unix, packet and MPTCP fuzz targets share: decode every message of the input as a
+// What the unix, packet, vsock and MPTCP fuzz targets share: decode every message of the input as a
 // datagram, then as a recorded file, and render each record in every format.
 #pragma once
 
@@ -29,6 +29,7 @@ inline void render_all(const model::SocketRecord& r) {
   render::append_unix_details(b, r, d);
   render::append_packet_details(b, r, d);
   render::append_unix_name(b, r);
+  render::append_vsock_id(b, r.vsock_src_port);
 }
 
 class RenderSink final : public model::SocketVisitor {

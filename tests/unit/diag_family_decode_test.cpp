@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <linux/vm_sockets_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -16,6 +17,8 @@
 #include "diag/decode.hpp"
 #include "diag/request.hpp"
 #include "model/tables.hpp"
+#include "render/json.hpp"
+#include "render/other_sockets.hpp"
 #include "source/replay_source.hpp"
 
 namespace tcpscope {
@@ -139,6 +142,44 @@ TEST(FamilyDecode, UnixNameIsCutAtSunPath) {
   // A truncated header is an error, not a read past the message.
   nlh->nlmsg_len = NLMSG_HDRLEN + 8;
   EXPECT_FALSE(diag::decode_unix_diag(*nlh, r));
+}
+
+// vsock (no module here to record from): a built message, decoded and printed as ss prints it.
+TEST(FamilyDecode, VsockMessageAndItsRow) {
+  std::vector<std::byte> buf(NLMSG_HDRLEN + sizeof(vsock_diag_msg), std::byte{0});
+  auto* nlh = reinterpret_cast<nlmsghdr*>(buf.data());
+  nlh->nlmsg_len = static_cast<uint32_t>(buf.size());
+  nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  vsock_diag_msg m{};
+  m.vdiag_family = AF_VSOCK;
+  m.vdiag_type = SOCK_STREAM;
+  m.vdiag_state = 10;
+  m.vdiag_src_cid = 0xffffffffu;
+  m.vdiag_src_port = 1234;
+  m.vdiag_dst_cid = 0xffffffffu;
+  m.vdiag_dst_port = 0xffffffffu;
+  m.vdiag_ino = 77;
+  std::memcpy(buf.data() + NLMSG_HDRLEN, &m, sizeof m);
+  model::DumpRequest req;
+  req.family = AF_VSOCK;
+  SocketRecord r;
+  ASSERT_TRUE(diag::decode_message(*nlh, req, r));
+  EXPECT_EQ(model::netid_name(r), "v_str");
+  EXPECT_EQ(r.vsock_src_port, 1234u);
+  EXPECT_EQ(r.inode, 77u);
+  fmt::memory_buffer out;
+  render::append_json(out, r, nullptr);
+  const std::string json(out.data(), out.size());
+  EXPECT_NE(json.find("\"family\":\"vsock\",\"protocol\":\"stream\",\"state\":\"listen\","
+                      "\"local_cid\":4294967295,\"local_port\":1234"),
+            std::string::npos)
+      << json;
+  out.clear();
+  render::append_vsock_id(out, r.vsock_src_cid);
+  render::append_vsock_id(out, r.vsock_src_port);
+  EXPECT_EQ(std::string(out.data(), out.size()), "*1234");
+  nlh->nlmsg_len = NLMSG_HDRLEN + 12;  // cut: an error, no read past the message
+  EXPECT_FALSE(diag::decode_message(*nlh, req, r));
 }
 
 TEST(FamilyDecode, DestroyRequestCarriesTheWholeId) {
