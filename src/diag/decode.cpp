@@ -183,6 +183,21 @@ void reset_common(SocketRecord& r) {
   r.filter_len = 0;
 }
 
+// The fixed header of a unix, packet or vsock message, after checking it fits; the record is
+// reset for it.
+template <typename Msg>
+Result<Msg> fixed_header(const nlmsghdr& msg, const char* name, SocketRecord& r) {
+  const size_t payload = payload_of(msg);
+  if (payload < sizeof(Msg)) {
+    auto st = too_short(payload, name, sizeof(Msg));
+    return fail(std::move(st.error()));
+  }
+  Msg m;
+  std::memcpy(&m, mnl_nlmsg_get_payload(&msg), sizeof m);
+  reset_common(r);
+  return m;
+}
+
 void set_skmem(SocketRecord& r, const void* p, size_t len) {
   const size_t n = std::min<size_t>(len / sizeof(uint32_t), model::kSkMemMax);
   r.skmem.fill(0);
@@ -194,13 +209,7 @@ void set_skmem(SocketRecord& r, const void* p, size_t len) {
 }  // namespace
 
 Status decode_unix_diag(const nlmsghdr& msg, SocketRecord& r) {
-  const size_t payload = payload_of(msg);
-  if (payload < sizeof(unix_diag_msg)) {
-    return too_short(payload, "unix_diag_msg", sizeof(unix_diag_msg));
-  }
-  unix_diag_msg m;
-  std::memcpy(&m, mnl_nlmsg_get_payload(&msg), sizeof m);
-  reset_common(r);
+  const unix_diag_msg m = TCPSCOPE_TRY(fixed_header<unix_diag_msg>(msg, "unix_diag_msg", r));
   r.family = m.udiag_family;
   r.sock_type = m.udiag_type;
   r.state = m.udiag_state;
@@ -258,13 +267,7 @@ Status decode_unix_diag(const nlmsghdr& msg, SocketRecord& r) {
 }
 
 Status decode_packet_diag(const nlmsghdr& msg, SocketRecord& r) {
-  const size_t payload = payload_of(msg);
-  if (payload < sizeof(packet_diag_msg)) {
-    return too_short(payload, "packet_diag_msg", sizeof(packet_diag_msg));
-  }
-  packet_diag_msg m;
-  std::memcpy(&m, mnl_nlmsg_get_payload(&msg), sizeof m);
-  reset_common(r);
+  const packet_diag_msg m = TCPSCOPE_TRY(fixed_header<packet_diag_msg>(msg, "packet_diag_msg", r));
   r.family = m.pdiag_family;
   r.sock_type = m.pdiag_type;
   r.raw_protocol = m.pdiag_num;
@@ -312,13 +315,7 @@ Status decode_packet_diag(const nlmsghdr& msg, SocketRecord& r) {
 }
 
 Status decode_vsock_diag(const nlmsghdr& msg, SocketRecord& r) {
-  const size_t payload = payload_of(msg);
-  if (payload < sizeof(vsock_diag_msg)) {
-    return too_short(payload, "vsock_diag_msg", sizeof(vsock_diag_msg));
-  }
-  vsock_diag_msg m;
-  std::memcpy(&m, mnl_nlmsg_get_payload(&msg), sizeof m);
-  reset_common(r);
+  const vsock_diag_msg m = TCPSCOPE_TRY(fixed_header<vsock_diag_msg>(msg, "vsock_diag_msg", r));
   r.family = m.vdiag_family;
   r.sock_type = m.vdiag_type;
   r.state = m.vdiag_state;
