@@ -400,7 +400,7 @@ class Parser {
     FilterNode n;
     n.op = dst ? (ge ? FilterOp::kDportGe : FilterOp::kDportLe)
                : (ge ? FilterOp::kSportGe : FilterOp::kSportLe);
-    n.port = static_cast<uint16_t>(*port);
+    n.port = static_cast<uint32_t>(*port);
     auto cmp = add(n, kw);
     if (!cmp || rel == Kw::kGe || rel == Kw::kLe) return cmp;
     FilterNode neg;
@@ -460,15 +460,21 @@ class Parser {
   }
 
   // PORT: [":"] (NUMBER | SERVICE | "*"); -1 = any.
-  Result<int32_t> parse_port(const Token& t) { return port_text(t, t.text); }
+  Result<int64_t> parse_port(const Token& t) { return port_text(t, t.text); }
 
-  Result<int32_t> port_text(const Token& t, std::string_view s) {
+  Result<int64_t> port_text(const Token& t, std::string_view s) {
     if (!s.empty() && s[0] == ':') s.remove_prefix(1);
     if (s.empty() || s == "*") return -1;
     if (s[0] >= '0' && s[0] <= '9') {
-      auto v = parse_c_uint(s, 65535);
-      if (!v) return fail(error(t, "has a port that is not a number from 0 to 65535"));
-      return static_cast<int32_t>(*v);
+      // With unix tables a "port" may be an inode (ss compares them the same way).
+      const uint64_t max = opts_.unix_ports ? 0xffffffffULL : 65535;
+      auto v = parse_c_uint(s, max);
+      if (!v) {
+        return fail(error(t, opts_.unix_ports
+                                 ? "has a port that is not a number from 0 to 4294967295"
+                                 : "has a port that is not a number from 0 to 65535"));
+      }
+      return static_cast<int64_t>(*v);
     }
     // ss asks for each table dumped; two different answers are ambiguous.
     std::optional<uint16_t> udp, tcp;
@@ -486,6 +492,17 @@ class Parser {
     std::string_view s = t.text;
     uint8_t family = opts_.family;
     bool family_only = false;
+    if (s.starts_with("unix:") || (family == AF_UNIX && !s.starts_with("inet"))) {
+      // A unix name pattern (fnmatch), the whole rest of the word.
+      if (s.starts_with("unix:")) s.remove_prefix(5);
+      HostCond c;
+      c.family = AF_UNIX;
+      c.pattern = static_cast<uint32_t>(e_.patterns.size());
+      e_.patterns.emplace_back(s);
+      out.push_back(c);
+      return {};
+    }
+    if (family == AF_UNIX) family = 0;
     if (s.starts_with("inet:")) {
       family = AF_INET;
       family_only = true;
@@ -495,9 +512,10 @@ class Parser {
       family_only = true;
       s.remove_prefix(6);
     } else {
-      for (std::string_view other : {"unix:", "link:", "netlink:", "vsock:"}) {
+      for (std::string_view other : {"link:", "netlink:", "vsock:"}) {
         if (s.starts_with(other)) {
-          return fail(error(t, "is not an inet or inet6 address (only those are filtered here)"));
+          return fail(
+              error(t, "is not an inet, inet6 or unix address (only those are filtered here)"));
         }
       }
     }
