@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // closegen: opens and closes loopback TCP connections as fast as asked, to measure readers of
 // the kernel's socket-destroy events (`tcpscope watch`, `ss -E`).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // unixgen: a large table of unix stream sockets for bench/run's -x labels.
 //
 //   unixgen --sockets N --dir DIR

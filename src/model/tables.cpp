@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "model/tables.hpp"
 
 #include <sys/socket.h>

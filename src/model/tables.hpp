@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which socket tables `sockets` dumps, chosen the way ss chooses them.
 //
 // ss keeps a set of tables (tcp, udp, raw, ..., u_str, p_raw, ...), a set of families and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/other_sockets.hpp"
 
 #include <fmt/compile.h>

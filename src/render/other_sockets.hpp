@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ss's text for the sockets that are not TCP or UDP: unix (u_str, u_dgr, u_seq), packet (p_raw,
 // p_dgr) rows and their details, and the MPTCP info of `-i`. Appends to the caller's buffer;
 // no allocation, no I/O (interface names come from a model::NameLookup).

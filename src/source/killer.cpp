@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/killer.hpp"
 
 #include <linux/netlink.h>

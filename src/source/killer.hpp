@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SocketKiller: destroys sockets with SOCK_DESTROY (what `ss -K` does), one request and one
 // acknowledgement per socket, on a netlink socket of its own (never the one a dump is using).
 //

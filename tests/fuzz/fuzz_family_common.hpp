@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the unix, packet, vsock and MPTCP fuzz targets share: decode every message of the input as a
 // datagram, then as a recorded file, and render each record in every format.
 #pragma once

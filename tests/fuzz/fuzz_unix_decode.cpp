@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the unix decoder: as one datagram of messages and as a recorded file (--replay), with
 // every field of the record read back (the renderers' view) so that a bad length shows up.
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the vsock decoder: as one datagram of messages and as a recorded file (--replay), with
 // every field of the record read back (the renderers' view) so that a bad length shows up.
 #include <sys/socket.h>

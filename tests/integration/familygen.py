@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Builds the sockets of the other families for the netns tests, in the namespace it runs in,
 prints `ready` and holds them until its standard input closes.
 

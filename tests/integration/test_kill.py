@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope sockets -K` in a fresh namespace (familygen.py kill: two TCP pairs to :7001, two to
 :7002, a UDP socket):
 * without a filter or a state it refuses (exit 2) and every socket lives;

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope sockets` for raw (-w), packet (-0) and MPTCP (-M) sockets against ss 6.1 in a fresh
 namespace (familygen.py), and the one-line message for tables whose diag handler the kernel
 lacks (SCTP, vsock, TIPC, XDP here).

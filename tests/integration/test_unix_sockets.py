@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope sockets -x` against ss 6.1 on every unix shape (familygen.py unix), in a fresh
 namespace: rows compared line by line (trailing spaces stripped: ss 6.1 pads), for the table,
 -p (two processes; the BPF iterator and the /proc walk), -e (shutdown arrows, bound file, pending connections), -m, -l, state words,

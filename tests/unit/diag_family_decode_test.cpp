@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The unix, packet and MPTCP decoders on recorded dumps (tests/fixtures/nl/*.nl, made by
 // make_family_fixtures.sh from tests/integration/familygen.py), and on built edge cases.
 #include <gtest/gtest.h>
