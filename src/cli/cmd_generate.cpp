@@ -47,6 +47,7 @@ CompletionSpec tcpscope_spec() {
   spec.operands = {{"sockets", "@filter"},
                    {"summary", "@filter"},
                    {"top", "@filter"},
+                   {"watch", "@filter"},
                    {"counters", "counters"},
                    {"sysctl", "tunables"}};
   spec.delegates = {{"agent", "tcpscope-agent"}};
@@ -94,7 +95,9 @@ int run_generate(CLI::App& app, const GenerateOptions& o, std::string_view comma
   }
   page.name = "tcpscope-" + o.page;
   page.synopsis = "tcpscope [-N NAME] " + o.page;
-  if (o.page == "sockets" || o.page == "summary" || o.page == "top") page.operands = "[FILTER]";
+  if (o.page == "sockets" || o.page == "summary" || o.page == "top" || o.page == "watch") {
+    page.operands = "[FILTER]";
+  }
   append_manpage(out, *sub, page);
   return write_stdout(out);
 }
