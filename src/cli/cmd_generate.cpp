@@ -44,12 +44,8 @@ CompletionSpec tcpscope_spec() {
       {"--record", "@file"},   {"--filter", "@file"},         {"--config", "@file"},
       {"--proc-root", "@dir"}, {"--threshold", "thresholds"}, {"--explain", "counters"},
   };
-  spec.operands = {{"sockets", "@filter"},
-                   {"summary", "@filter"},
-                   {"top", "@filter"},
-                   {"watch", "@filter"},
-                   {"counters", "counters"},
-                   {"sysctl", "tunables"}};
+  spec.operands = {{"sockets", "@filter"}, {"summary", "@filter"},   {"top", "@filter"},
+                   {"watch", "@filter"},   {"counters", "counters"}, {"sysctl", "tunables"}};
   spec.delegates = {{"agent", "tcpscope-agent"}};
   return spec;
 }
