@@ -137,6 +137,30 @@ class Netns:
             return self.exec(["sysctl", "-n", key]).stdout.strip()
         self.exec(["sysctl", "-q", "-w", f"{key}={value}"])
 
+    def destroy_subscribers(self):
+        """sock_diag sockets of this namespace subscribed to a group (the destroy events): a
+        watcher counts once it is reading, before any event proves it."""
+        p = subprocess.run(["ip", "netns", "exec", self.name, "cat", "/proc/net/netlink"],
+                           capture_output=True, text=True, timeout=20)
+        n = 0
+        for line in p.stdout.splitlines()[1:]:
+            f = line.split()
+            if len(f) >= 4 and f[1] == "4" and int(f[3], 16) != 0:
+                n += 1
+        return n
+
+    def wait_destroy_subscribers(self, count, timeout=20):
+        """Waits until `count` sockets of this namespace listen for destroy events."""
+        deadline = time.monotonic() + timeout
+        while True:
+            n = self.destroy_subscribers()
+            if n >= count:
+                return
+            if time.monotonic() > deadline:
+                raise TestFailure(f"{self.name}: {n} of {count} destroy-event subscribers after "
+                                  f"{timeout}s")
+            time.sleep(0.05)
+
     def drop_final_ack(self, port):
         """nftables rule of : pure ACKs to `port` are dropped, so the server keeps
         SYN-RECV request sockets while the clients are ESTABLISHED."""

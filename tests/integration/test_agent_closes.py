@@ -126,6 +126,7 @@ def main():
         watch = subprocess.Popen(["ip", "netns", "exec", ns.name, args.tcpscope, "watch",
                                   "--json"], stdout=wout, stderr=subprocess.DEVNULL)
         h._procs.append(("watch", lambda: ah._stop_popen(watch)))
+        ns.wait_destroy_subscribers(1)
         ns.exec([sys.executable, "-c", PROBE])
         ah.wait_for(lambda: len(watch_events(wpath)) >= 2, 20, "watch: the probe's closes")
         base = len(watch_events(wpath))

@@ -96,6 +96,7 @@ def check_events(ns, args, c):
     txt, txt_path = start_watch(ns, args, ["watch", "-tnH"])
     sE, sE_path = start_watch(ns, args, ["sockets", "-E", "-tnH"])
     try:
+        ns.wait_destroy_subscribers(4)
         ready(ns, args)
         wait_lines(path, lambda ls: len(ls) >= 2, 20, "watch: the probe's closes")
         wait_lines(ss_out.name, lambda ls: len(ls) >= 2, 20, "ss -E: the probe's closes")
@@ -164,8 +165,7 @@ def check_filters(ns, args, c):
     a, pa = start_watch(ns, args, ["watch", "--json", "dport", "=", f":{PORT}"])
     b, pb = start_watch(ns, args, ["watch", "--json", "-6"])
     try:
-        ready(ns, args)
-        time.sleep(0.2)
+        ns.wait_destroy_subscribers(2)
         traffic, clients = run_traffic(ns, n)
         la = wait_lines(pa, lambda ls: len(ls) >= n, 20, "dport filter: N client events")
         lb = wait_lines(pb, lambda ls: len([l for l in ls if '"ipv6"' in l]) >= n, 20,
@@ -190,6 +190,7 @@ def check_overflow(ns, args, c):
     w, path = start_watch(ns, args, ["watch", "--json", "--stats", "--receive-buffer", "4096"],
                           stderr=err)
     try:
+        ns.wait_destroy_subscribers(1)
         ready(ns, args)
         wait_lines(path, lambda ls: len(ls) >= 2, 20, "overflow: the probe")
         w.send_signal(signal.SIGSTOP)
@@ -221,11 +222,20 @@ def check_all_namespaces(ns, args, c):
         w, path = start_watch(None, args, ["--netns", "all", "watch", "--json", "--stats"],
                               stderr=err)
         try:
-            for n_ in (ns, ns2):
-                ready(n_, args)
-            wait_lines(path, lambda ls: {ns.name, ns2.name} <= {json.loads(l)["netns"]
-                                                                 for l in ls if l.strip()},
-                       20, "--netns all: events of both namespaces")
+            # ns2 is heard through the host-wide socket, which no count inside ns2 shows:
+            # probe both until their closes show.
+            def both_seen():
+                return {ns.name, ns2.name} <= {json.loads(l)["netns"]
+                                               for l in open(path).read().splitlines()
+                                               if l.strip()}
+            deadline = time.monotonic() + 20
+            while not both_seen():
+                if time.monotonic() > deadline:
+                    raise TestFailure("--netns all: no events of both namespaces in 20 s; "
+                                      f"output:\n{open(path).read()[-3000:]}")
+                for n_ in (ns, ns2):
+                    ready(n_, args)
+                time.sleep(0.3)
             with nstest.netns("wall3") as ns3:
                 # Picked up within a second; probe until its closes show.
                 deadline = time.monotonic() + 20
@@ -251,6 +261,7 @@ def check_all_namespaces(ns, args, c):
 def check_summary(ns, args, c):
     w, path = start_watch(ns, args, ["watch", "--json", "--summary", "1s"])
     try:
+        ns.wait_destroy_subscribers(1)
         traffic, clients = run_traffic(ns, 8)
         traffic.stdin.close()
         traffic.wait(timeout=10)
