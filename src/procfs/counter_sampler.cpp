@@ -13,6 +13,12 @@ int64_t monotonic_ns() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 Status read_counter_snapshot(std::string_view proc_root, std::string& buffer,
                              model::CounterSnapshot& out, int64_t taken_ns) {
   out.begin(taken_ns);

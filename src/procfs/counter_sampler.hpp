@@ -27,6 +27,10 @@ namespace tcpscope::procfs {
 // CLOCK_MONOTONIC in nanoseconds.
 int64_t monotonic_ns();
 
+// The calling thread's user + system CPU time (CLOCK_THREAD_CPUTIME_ID), in seconds: what a dump
+// costs, the kernel's walk included (it runs inside the reader's recvmsg()).
+double thread_cpu_seconds();
+
 // Reads <proc_root>/net/{snmp,snmp6,netstat} (nstat's order) into `out`, stamped `taken_ns`.
 // Every counter is kept, including the ones nstat hides (model::nstat_hides) and gauges.
 Status read_counter_snapshot(std::string_view proc_root, std::string& buffer,
