@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -65,6 +66,16 @@ struct ListenerSample {
   std::optional<uint64_t> drops_in_window;
 };
 
+// Namespaces sharing the host's established hash, and what the hash holds.
+struct SharedHash {
+  uint64_t namespaces = 0;  // namespaces whose dumps walk the host's hash (the host too)
+  uint64_t own_hash = 0;    // namespaces with a hash of their own
+  int64_t buckets = 0;      // the host's net.ipv4.tcp_ehash_entries
+  uint64_t sockets = 0;     // TCP sockets in it: sockstat alloc (host-wide) + TIME-WAIT
+  double walk_seconds = 0;  // CPU time of one walk measured in this run, 0 if none
+  std::optional<int64_t> child_ehash_entries;  // the host's net.ipv4.tcp_child_ehash_entries
+};
+
 struct Snapshot {
   std::vector<ListenerSample> listeners;
   std::array<model::FamilyCounts, model::kStateCount> tcp{};
@@ -77,6 +88,15 @@ struct Snapshot {
   std::vector<EndpointCount> ports_by_destination;  // local addr -> remote addr:port
   std::vector<EndpointCount> close_wait;            // per local port, or per remote (clients)
   uint64_t tally_error_bound = 0;                   // counts above may be low by at most this much
+  // False when no walk of the established hash fed this snapshot (a namespace on the host's hash
+  // left to the budget, model/netns.hpp): `tcp`, `orphans_in_netns`, the tallies and the
+  // listeners' SYN-RECV are unknown, and the checks that need them are skipped with `not_walked`
+  // as the reason.
+  bool census_walked = true;
+  std::string not_walked;
+  // The host's established hash when many namespaces share it (doctor --netns all, the host's
+  // report): what makes every per-namespace dump cost a walk of the whole host.
+  std::optional<SharedHash> shared_hash;
 
   uint64_t state(model::TcpState s) const { return tcp[static_cast<size_t>(s)].total(); }
 };
