@@ -78,6 +78,29 @@ Status set_range(std::string_view key, int64_t v, int64_t lo, int64_t hi, int64_
   return {};
 }
 
+// A share of one core: "0.02" or "2%", from 0.0001 to 1 (100 %).
+Status set_cpu_share(std::string_view key, std::string_view text, double& out) {
+  std::string_view t = text;
+  double scale = 1;
+  if (t.ends_with('%')) {
+    t.remove_suffix(1);
+    scale = 100;
+  }
+  double v = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || p != t.data() + t.size() || t.empty()) {
+    return fail(Error::usage(std::string(key) + " \"" + std::string(text) +
+                             "\" is not a share of one core (0.02 or 2%)"));
+  }
+  v /= scale;
+  if (!(v >= 0.0001 && v <= 1)) {
+    return fail(Error::usage(std::string(key) + " \"" + std::string(text) +
+                             "\" is out of range (0.0001 to 1, 0.01% to 100%)"));
+  }
+  out = v;
+  return {};
+}
+
 Status set_level(std::string_view key, std::string_view text, AgentConfig& c) {
   auto l = parse_log_level(text);
   if (!l) {
@@ -257,8 +280,9 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
   }
   const toml::table& root = parsed.table();
   Table t(root, origin, "");
-  TCPSCOPE_TRY(t.check_keys({"interval", "listener_interval", "netns", "max_listeners", "counters",
-                             "log_level", "statsd", "prometheus", "jsonl", "doctor", "closes"}));
+  TCPSCOPE_TRY(
+      t.check_keys({"interval", "listener_interval", "netns", "max_listeners", "counters",
+                    "log_level", "statsd", "prometheus", "jsonl", "doctor", "closes", "census"}));
   std::optional<std::string> s;
   std::optional<int64_t> i;
   std::optional<std::vector<std::string>> v;
@@ -340,6 +364,26 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
     }
   }
   TCPSCOPE_TRY(sub_status);
+  if (const toml::table* ct = t.sub("census", sub_status)) {
+    Table ce(*ct, origin, "census.");
+    TCPSCOPE_TRY(ce.check_keys({"cpu", "max_age"}));
+    if (const toml::node* n = ct->get("cpu")) {
+      std::string text;
+      if (n->is_floating_point()) {
+        text = std::to_string(n->as_floating_point()->get());
+      } else if (n->is_integer()) {
+        text = std::to_string(n->as_integer()->get());
+      } else if (auto str = n->value<std::string>()) {
+        text = *str;
+      } else {
+        return fail(Error::usage(where(origin, *n) + ": census.cpu must be a number or \"N%\""));
+      }
+      TCPSCOPE_TRY(at(ce, "cpu", set_cpu_share("census.cpu", text, c.census.cpu)));
+    }
+    TCPSCOPE_TRY(get(ce.string("max_age"), s));
+    if (s) TCPSCOPE_TRY(at(ce, "max_age", set_interval("census.max_age", *s, c.census.max_age_ns)));
+  }
+  TCPSCOPE_TRY(sub_status);
   if (const toml::table* dt = t.sub("doctor", sub_status)) {
     for (const auto& [k, node] : *dt) {
       std::string value;
@@ -397,10 +441,19 @@ Result<AgentConfig> load_config(const AgentFlags& f) {
     }
   }
   if (f.log_level) TCPSCOPE_TRY(set_level("--log-level", *f.log_level, c));
+  if (f.census_cpu) TCPSCOPE_TRY(set_cpu_share("--census-cpu", *f.census_cpu, c.census.cpu));
+  if (f.census_max_age) {
+    TCPSCOPE_TRY(set_interval("--census-max-age", *f.census_max_age, c.census.max_age_ns));
+  }
 
   // Cross-field checks.
   if (c.listener_interval_ns > c.interval_ns || c.interval_ns % c.listener_interval_ns != 0) {
     return fail(Error::usage("the listener interval must divide the interval (e.g. 10s and 2s)"));
+  }
+  if (c.census.max_age_ns < c.interval_ns) {
+    return fail(
+        Error::usage("census.max_age must be at least the interval (a census per full "
+                     "tick at most)"));
   }
   for (const auto& n : c.netns) {
     if (n.empty()) return fail(Error::usage("netns: an empty name"));
