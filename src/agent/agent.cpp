@@ -275,10 +275,9 @@ class Agent {
       for (const auto& f : found_) {
         if (f.identity != identity || f.own) continue;
         model::NetnsNames k = f.names();
+        const std::string extras(model::names_beyond_label(k));
         k.netns = std::move(n.netns);
-        k.description =
-            k.netns +
-            (f.description() == f.label() ? "" : f.description().substr(f.label().size()));
+        k.description = k.netns + (extras.empty() ? "" : " (" + extras + ")");
         return k;
       }
       n.description = n.netns;

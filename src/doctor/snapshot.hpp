@@ -16,6 +16,7 @@
 #include "doctor/tally.hpp"
 #include "model/census.hpp"
 #include "model/host.hpp"
+#include "model/netns.hpp"
 
 namespace tcpscope::doctor {
 
@@ -66,15 +67,7 @@ struct ListenerSample {
   std::optional<uint64_t> drops_in_window;
 };
 
-// Namespaces sharing the host's established hash, and what the hash holds.
-struct SharedHash {
-  uint64_t namespaces = 0;  // namespaces whose dumps walk the host's hash (the host too)
-  uint64_t own_hash = 0;    // namespaces with a hash of their own
-  int64_t buckets = 0;      // the host's net.ipv4.tcp_ehash_entries
-  uint64_t sockets = 0;     // TCP sockets in it: sockstat alloc (host-wide) + TIME-WAIT
-  double walk_seconds = 0;  // CPU time of one walk measured in this run, 0 if none
-  std::optional<int64_t> child_ehash_entries;  // the host's net.ipv4.tcp_child_ehash_entries
-};
+using model::SharedHash;
 
 struct Snapshot {
   std::vector<ListenerSample> listeners;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,9 @@ struct NetnsNames {
   std::string description;    // "cni-1f3e... (pod prod/api-1, containerd 4f1c2b7d9e0a)"
 };
 
+// What the description says beyond the label: "pod prod/api-1, containerd 4f1c2b7d9e0a", or "".
+std::string_view names_beyond_label(const NetnsNames& n);
+
 // Where a report's socket-state numbers came from: a walk of the established hash, or only the
 // reads that cost the same in every namespace (sockstat, snmp, the listening hash).
 struct CensusSource {
@@ -57,6 +61,17 @@ struct CensusSource {
   bool walked = false;
   double walk_cpu_seconds = 0;  // CPU time of the walk (the dumps of every state but LISTEN)
   std::string not_walked;       // why not, when not walked
+};
+
+// The host's established hash as a run over every namespace sees it: how many namespaces walk it,
+// what it holds (the doctor's shared-socket-hash note).
+struct SharedHash {
+  uint64_t namespaces = 0;  // namespaces whose dumps walk the host's hash (the host's included)
+  uint64_t own_hash = 0;    // namespaces with a hash of their own
+  int64_t buckets = 0;      // the host's net.ipv4.tcp_ehash_entries
+  uint64_t sockets = 0;     // TCP sockets in it: sockstat alloc (host-wide) + every TIME-WAIT
+  double walk_seconds = 0;  // CPU time of one walk of it measured in the same run, 0 if none
+  std::optional<int64_t> child_ehash_entries;  // the host's net.ipv4.tcp_child_ehash_entries
 };
 
 }  // namespace tcpscope::model

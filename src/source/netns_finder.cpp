@@ -14,7 +14,9 @@
 #include <cstdlib>
 
 #include "base/file.hpp"
+#include "base/netns.hpp"
 #include "base/unique_fd.hpp"
+#include "procfs/sockstat.hpp"
 #include "procfs/sysctl.hpp"
 
 namespace tcpscope::source {
@@ -413,9 +415,13 @@ Result<std::vector<NamespaceInfo>> find_namespaces(const FinderOptions& o) {
 void probe_hashes(std::vector<NamespaceInfo>& all) {
   std::string buffer;
   UniqueFd origin;
+  auto read = [&](NamespaceInfo& n) {
+    if (auto h = procfs::read_established_hash("/proc", buffer)) n.hash = *h;
+    if (auto st = procfs::read_sockstat("/proc", buffer)) n.time_wait = st->tcp_tw;
+  };
   for (NamespaceInfo& n : all) {
     if (n.own) {
-      if (auto h = procfs::read_established_hash("/proc", buffer)) n.hash = *h;
+      read(n);
       continue;
     }
     UniqueFd fd = UniqueFd::adopt(::open(n.path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -425,12 +431,26 @@ void probe_hashes(std::vector<NamespaceInfo>& all) {
       if (!origin) return;
     }
     if (::setns(fd.get(), CLONE_NEWNET) < 0) continue;
-    if (auto h = procfs::read_established_hash("/proc", buffer)) n.hash = *h;
-    if (::setns(origin.get(), CLONE_NEWNET) < 0) {
-      std::fputs("tcpscope: error: cannot return to its own network namespace\n", stderr);
-      std::abort();
-    }
+    read(n);
+    return_to_netns(origin.get());
   }
+}
+
+model::SharedHash shared_hash_of(std::span<const NamespaceInfo> all, uint64_t host_alloc) {
+  model::SharedHash h;
+  h.sockets = host_alloc;
+  for (const NamespaceInfo& n : all) {
+    if (!n.hash) continue;
+    if (n.hash->kind == model::HashKind::kHost) h.buckets = n.hash->entries;
+    if (!n.hash->walks_host_hash()) {
+      ++h.own_hash;
+      continue;
+    }
+    ++h.namespaces;
+    h.sockets += n.time_wait.value_or(0);
+    if (h.buckets == 0) h.buckets = n.hash->buckets();
+  }
+  return h;
 }
 
 std::optional<NamespaceInfo> describe_current(const FinderOptions& o) {

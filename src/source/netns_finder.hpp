@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,7 @@ struct NamespaceInfo {
   std::string pod_uid;
   std::string disambiguator;                   // "@inode" when another namespace has the same label
   std::optional<model::EstablishedHash> hash;  // probe_hashes(); unset when it could not read
+  std::optional<uint64_t> time_wait;           // probe_hashes(): its sockstat `tw`
 
   // The name shown: "host" for tcpscope's own; the ip-netns name; "k8s_namespace/pod"; the
   // container; "pid:N"; else "netns:[inode]" (then the disambiguator, if any).
@@ -108,10 +110,16 @@ class NamespaceFinder {
 // One-shot: every namespace, tcpscope's own first, then by label.
 Result<std::vector<NamespaceInfo>> find_namespaces(const FinderOptions& o = {});
 
-// Reads each namespace's model::EstablishedHash from inside it (setns on the calling thread,
-// then back; CAP_SYS_ADMIN). A namespace that cannot be entered keeps `hash` unset. Aborts when
-// it cannot return to its own namespace (reading on in the wrong one would mislabel everything).
+// Reads each namespace's model::EstablishedHash and its TIME-WAIT count from inside it (setns on
+// the calling thread, then back; CAP_SYS_ADMIN). A namespace that cannot be entered keeps them
+// unset. Aborts when it cannot return to its own namespace (reading on in the wrong one would
+// mislabel everything).
 void probe_hashes(std::vector<NamespaceInfo>& all);
+
+// The host's established hash as `all` (probed) shows it: the namespaces that walk it and those
+// with their own, its buckets (the host's tcp_ehash_entries), the sockets in it (`host_alloc`,
+// sockstat's host-wide TCP alloc, plus every walking namespace's TIME-WAIT).
+model::SharedHash shared_hash_of(std::span<const NamespaceInfo> all, uint64_t host_alloc);
 
 // The namespace the calling thread is in (after `--netns`), named as find_namespaces() names it
 // (`own` left false, so the label is its ip-netns name, pod or container); nullopt when it is the
