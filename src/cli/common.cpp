@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -49,6 +50,21 @@ Result<std::vector<std::string>> filter_words(CLI::App* app) {
     words.push_back(w);
   }
   return words;
+}
+
+Result<double> walk_budget_flag(std::string_view text) {
+  if (text == "0") return 0.0;
+  auto ns = duration_flag("--walk-budget", text);
+  if (!ns) return fail(std::move(ns.error()));
+  return static_cast<double>(*ns) / 1e9;
+}
+
+void allow_many_files() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
 }
 
 namespace {
