@@ -18,6 +18,7 @@
 #include "model/conn_view.hpp"
 #include "render/top.hpp"
 #include "source/name_cache.hpp"
+#include "source/netns_finder.hpp"
 #include "top/collector.hpp"
 #include "top/screen.hpp"
 
@@ -126,6 +127,12 @@ int run_top(const GlobalOptions& global, const TopOptions& opts) {
   top::CollectorOptions co;
   co.source = *so;
   co.netns = global.netns;
+  if (!global.netns.empty() && co.source.kind != source::SourceKind::kReplay) {
+    // main entered it: name the namespace we are in by its container and pod.
+    if (const auto n = source::describe_current(source::finder_options_from_env())) {
+      co.netns_names = model::names_beyond_label(n->names());
+    }
+  }
   co.filter = *words;
   co.filter_file = opts.filter_file;
   co.family = opts.v4 ? AF_INET : (opts.v6 ? AF_INET6 : 0);
