@@ -275,7 +275,7 @@ class Agent {
       for (const auto& f : found_) {
         if (f.identity != identity || f.own) continue;
         model::NetnsNames k = f.names();
-        const std::string extras(model::names_beyond_label(k));
+        const std::string extras = model::names_beyond(k, n.netns);
         k.netns = std::move(n.netns);
         k.description = k.netns + (extras.empty() ? "" : " (" + extras + ")");
         return k;

@@ -130,7 +130,7 @@ int run_top(const GlobalOptions& global, const TopOptions& opts) {
   if (!global.netns.empty() && co.source.kind != source::SourceKind::kReplay) {
     // main entered it: name the namespace we are in by its container and pod.
     if (const auto n = source::describe_current(source::finder_options_from_env())) {
-      co.netns_names = model::names_beyond_label(n->names());
+      co.netns_names = model::names_beyond(n->names(), global.netns);
     }
   }
   co.filter = *words;

@@ -14,11 +14,20 @@ std::string_view hash_kind_name(HashKind k) {
   return "unknown";
 }
 
-std::string_view names_beyond_label(const NetnsNames& n) {
-  // description = label + " (" + extras + ")"
-  if (n.description.size() <= n.netns.size() + 3) return {};
-  return std::string_view(n.description)
-      .substr(n.netns.size() + 2, n.description.size() - n.netns.size() - 3);
+std::string names_beyond(const NetnsNames& n, std::string_view shown) {
+  std::string out;
+  auto more = [&](std::string_view s) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  };
+  // A label that two namespaces share carries "@inode" after the name it repeats.
+  const std::string_view base = shown.substr(0, shown.rfind('@'));
+  const std::string pod = n.k8s_namespace + "/" + n.pod;
+  if (!n.pod.empty() && base != pod) more("pod " + pod);
+  if (!n.container.empty() && base != n.container) {
+    more((n.runtime.empty() ? std::string("container") : n.runtime) + " " + n.container);
+  }
+  return out;
 }
 
 }  // namespace tcpscope::model

@@ -51,8 +51,9 @@ struct NetnsNames {
   std::string description;    // "cni-1f3e... (pod prod/api-1, containerd 4f1c2b7d9e0a)"
 };
 
-// What the description says beyond the label: "pod prod/api-1, containerd 4f1c2b7d9e0a", or "".
-std::string_view names_beyond_label(const NetnsNames& n);
+// What else names a namespace shown as `shown`: "pod prod/api-1, containerd 4f1c2b7d9e0a", leaving
+// out what `shown` already says (the pod, or the container); "" when nothing.
+std::string names_beyond(const NetnsNames& n, std::string_view shown);
 
 // Where a report's socket-state numbers came from: a walk of the established hash, or only the
 // reads that cost the same in every namespace (sockstat, snmp, the listening hash).

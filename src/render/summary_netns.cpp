@@ -94,7 +94,7 @@ void append_netns_summary_text(fmt::memory_buffer& b, const model::NetnsSummaryR
       c.push_back(r.census.walked ? std::to_string(tcp_count(r, st)) : "-");
     }
     c.push_back(r.census.walked ? std::to_string(r.orphans) : "-");
-    c.emplace_back(model::names_beyond_label(r.names));
+    c.push_back(model::names_beyond(r.names, r.names.netns));
     cells.push_back(std::move(c));
   }
   std::vector<size_t> width(head.size(), 0);

@@ -354,20 +354,13 @@ std::string NamespaceInfo::label() const {
   return l + disambiguator;
 }
 
-std::string NamespaceInfo::description() const {
-  const std::string l = label();
-  std::string extra;
-  auto more = [&](const std::string& s) { extra += (extra.empty() ? "" : ", ") + s; };
-  const std::string pod_name = k8s_namespace + "/" + pod;
-  if (!pod.empty() && l != pod_name + disambiguator) more("pod " + pod_name);
-  if (!container.empty() && l != container + disambiguator) {
-    more((runtime.empty() ? std::string("container") : runtime) + " " + container);
-  }
-  return extra.empty() ? l : l + " (" + extra + ")";
-}
+std::string NamespaceInfo::description() const { return names().description; }
 
 model::NetnsNames NamespaceInfo::names() const {
-  return {label(), container, runtime, pod, k8s_namespace, description()};
+  model::NetnsNames n{label(), container, runtime, pod, k8s_namespace, {}};
+  const std::string extra = model::names_beyond(n, n.netns);
+  n.description = extra.empty() ? n.netns : n.netns + " (" + extra + ")";
+  return n;
 }
 
 FinderOptions finder_options_from_env() {
@@ -454,10 +447,13 @@ model::SharedHash shared_hash_of(std::span<const NamespaceInfo> all, uint64_t ho
 }
 
 std::optional<NamespaceInfo> describe_current(const FinderOptions& o) {
-  struct stat init {};
-  if (::stat((o.proc_root + "/1/ns/net").c_str(), &init) != 0) return std::nullopt;
   auto found = discover(o);
-  if (!found || found->empty() || (*found)[0].info.identity == identity_of(init)) {
+  if (!found || found->empty()) return std::nullopt;
+  // pid 1's namespace is the host's: nothing to add to its name. (pid 1 may not be ours to
+  // look at: then no such test.)
+  struct stat init {};
+  if (::stat((o.proc_root + "/1/ns/net").c_str(), &init) == 0 &&
+      (*found)[0].info.identity == identity_of(init)) {
     return std::nullopt;
   }
   Found& f = (*found)[0];

@@ -123,7 +123,7 @@ model::SharedHash shared_hash_of(std::span<const NamespaceInfo> all, uint64_t ho
 
 // The namespace the calling thread is in (after `--netns`), named as find_namespaces() names it
 // (`own` left false, so the label is its ip-netns name, pod or container); nullopt when it is the
-// namespace of pid 1 (the host's) or cannot be read.
+// namespace of pid 1 (the host's; when pid 1 can be looked at) or cannot be read.
 std::optional<NamespaceInfo> describe_current(const FinderOptions& o = {});
 
 }  // namespace tcpscope::source
