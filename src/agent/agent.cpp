@@ -18,6 +18,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "agent/census_plan.hpp"
@@ -38,8 +40,9 @@ namespace tcpscope::agent {
 namespace {
 
 constexpr std::string_view kOwnLabel = "host";
-// A rescan of /proc for namespaces at most this often (listener ticks may come every 100 ms).
-constexpr int64_t kRescanNs = 1'000'000'000;
+// The host's namespaces are found again on every full tick, and on listener ticks when the last
+// scan is this old (a scan walks every process of /proc: about 7 us each).
+constexpr int64_t kRescanNs = 10'000'000'000;
 
 struct Target {
   model::NetnsNames names;
@@ -90,6 +93,7 @@ class Agent {
         finder_(source::finder_options_from_env()) {}
 
   Status start() {
+    raise_open_file_limit();  // --netns all: a few files and sockets per namespace
     const int own = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     if (own < 0) return fail(Error::from_errno("open /proc/self/ns/net", errno));
     origin_ = UniqueFd::adopt(own);
@@ -256,14 +260,14 @@ class Agent {
   // The namespaces to follow now: the agent's own, each one named in the configuration, and
   // with `all` every one the finder sees (named by it; the others get their container and pod
   // names from it too, by identity).
-  std::vector<Target> resolve_targets(int64_t now) {
+  std::vector<Target> resolve_targets(int64_t now, bool full) {
     std::vector<Target> out;
     const auto& spec = cfg_.netns;
     if (spec.empty()) {
       out.push_back({own_names(), "", identity_of("").value_or(0), false});
       return out;
     }
-    if (now - scanned_ns_ >= kRescanNs || scanned_ns_ == 0) {
+    if (full || now - scanned_ns_ >= kRescanNs || scanned_ns_ == 0) {
       if (auto all = finder_.find()) {
         found_ = std::move(*all);
       } else {
@@ -307,23 +311,29 @@ class Agent {
     }
     // One collector per namespace: the first name given wins.
     std::vector<Target> unique;
+    std::unordered_set<uint64_t> identities;
+    std::unordered_set<std::string> labels;
     for (auto& t : out) {
-      const bool seen = std::any_of(unique.begin(), unique.end(), [&](const Target& u) {
-        return u.identity == t.identity || u.names.netns == t.names.netns;
-      });
-      if (!seen) unique.push_back(std::move(t));
+      if (identities.contains(t.identity) || labels.contains(t.names.netns)) continue;
+      identities.insert(t.identity);
+      labels.insert(t.names.netns);
+      unique.push_back(std::move(t));
     }
     std::sort(unique.begin(), unique.end(),
               [](const Target& a, const Target& b) { return a.names.netns < b.names.netns; });
     return unique;
   }
 
-  void sync_namespaces(int64_t now) {
-    const auto targets = resolve_targets(now);
+  void sync_namespaces(int64_t now, bool full) {
+    const auto targets = resolve_targets(now, full);
     std::vector<std::unique_ptr<NamespaceCollector>> next;
+    std::unordered_map<uint64_t, size_t> by_identity;
+    for (size_t i = 0; i < collectors_.size(); ++i) by_identity[collectors_[i]->identity()] = i;
     for (const auto& t : targets) {
-      auto it = std::find_if(collectors_.begin(), collectors_.end(),
-                             [&](const auto& c) { return c && c->identity() == t.identity; });
+      const auto found = by_identity.find(t.identity);
+      auto it = found == by_identity.end() || !collectors_[found->second]
+                    ? collectors_.end()
+                    : collectors_.begin() + static_cast<std::ptrdiff_t>(found->second);
       if (it != collectors_.end()) {
         if ((*it)->names().netns != t.names.netns ||
             (*it)->names().description != t.names.description) {
@@ -398,7 +408,7 @@ class Agent {
 
   bool run_tick(TickKind kind, uint64_t ticks_skipped) {
     const int64_t now = monotonic_ns();
-    sync_namespaces(now);
+    sync_namespaces(now, kind == TickKind::kFull);
     // Closes so far go with the listeners of the previous reading (and a recheck).
     for (auto& c : collectors_) c->drain_closes();
     // Which namespaces walk every state this tick: the planner's choice, on full ticks only.

@@ -77,6 +77,9 @@ std::string listener_label(const model::ListenerInfo& l) {
   return s;
 }
 
+// The tunables of a namespace are read again at least this often (and with each census walk).
+constexpr int64_t kTunablesMaxAgeNs = 60'000'000'000;
+
 // The close-event buffer warning, once per agent (collectors live on the main thread only).
 bool g_buffer_warned = false;
 
@@ -259,22 +262,32 @@ Status NamespaceCollector::collect_inside(TickKind kind, bool census, const Agen
     }
     src_ = std::move(*s);
   }
-  if (auto st = sampler_.sample(); !st) {
+  const bool snmp6 = !cfg.counters.empty();
+  if (!sampler_ || sampler_snmp6_ != snmp6) {
+    sampler_ = std::make_unique<procfs::CounterSampler>(
+        "/proc", procfs::SamplerOptions{.snmp6 = snmp6, .deltas = false});
+    sampler_snmp6_ = snmp6;
+  }
+  if (auto st = sampler_->sample(); !st) {
     count_error(NsError::kCounters);
     return st;
   }
-  // The tunables change when someone changes them: full ticks read them (the doctor's), listener
-  // ticks export the last reading.
-  if (kind == TickKind::kFull || !has_tunables_) {
+  // The tunables change when someone changes them, and reading them costs a dozen files: read
+  // at the first collection, with each census walk, and at least once a minute on full ticks;
+  // the ticks between export the last reading.
+  const int64_t now = procfs::monotonic_ns();
+  if (!has_tunables_ ||
+      (kind == TickKind::kFull && (census || now - tunables_ns_ >= kTunablesMaxAgeNs))) {
     if (auto t = procfs::read_tunables("/proc")) {
       tunables_ = *t;
       has_tunables_ = true;
+      tunables_ns_ = now;
     } else {
       count_error(NsError::kTunables);
       return fail(std::move(t.error()));
     }
   }
-  if (auto s = procfs::read_sockstat("/proc", buffer_)) {
+  if (auto s = sockstat_reader_.read(buffer_)) {
     sockstat_ = *s;
   } else {
     sockstat_.reset();
@@ -318,7 +331,7 @@ Status NamespaceCollector::read_listeners(TickKind kind, bool census, const Agen
 
     // The doctor's snapshot, over the window since the previous full tick; between walks with
     // the last walk's states and tallies.
-    const auto& cur = sampler_.current();
+    const auto& cur = sampler_->current();
     const model::CounterSnapshot& prev = has_doctor_baseline_ ? doctor_counters_ : cur;
     const double seconds = has_doctor_baseline_ && prev.taken_ns() > 0
                                ? static_cast<double>(cur.taken_ns() - prev.taken_ns()) / 1e9
@@ -512,7 +525,7 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, int6
     counter_patterns_ = cfg.counters;
     counter_matcher_ = model::CounterPatterns(cfg.counters);
   }
-  const auto& snap = sampler_.current();
+  const auto& snap = sampler_->current();
   for (size_t i = 0; i < snap.size(); ++i) {
     const std::string_view name = snap.name(i);
     auto it = counter_families_.find(name);

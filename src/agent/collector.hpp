@@ -7,8 +7,9 @@
 // namespace before it returns, whatever happened; emit() writes the namespace's samples.
 //
 //   every tick:        listeners (the listening hash only), counters, sockstat;
-//   full tick:         + the listeners' drop counters, tunables, then the doctor's rules over the
-//                      window since the previous full tick;
+//   full tick:         + the listeners' drop counters, then the doctor's rules over the window
+//                      since the previous full tick; the tunables at the first collection, with
+//                      each census walk and at least once a minute;
 //   census (a full tick the agent's CensusPlanner picks; every full tick for a namespace with a
 //                      hash of its own): + every other TCP state and UDP at header level, with
 //                      the doctor's tallies riding along. Between two walks the doctor judges
@@ -147,11 +148,16 @@ class NamespaceCollector {
   std::optional<model::EstablishedHash> hash_;  // read once: a namespace never changes hash
 
   std::unique_ptr<source::SocketSource> src_;
-  procfs::CounterSampler sampler_{"/proc"};
+  // Counters: made inside the namespace at the first collection (its files stay open and keep
+  // reading it); snmp6 only when --counters may ask for its counters.
+  std::unique_ptr<procfs::CounterSampler> sampler_;
+  bool sampler_snmp6_ = false;
   std::string buffer_;
   procfs::Tunables tunables_;
   bool has_tunables_ = false;
+  int64_t tunables_ns_ = 0;  // monotonic time of the last reading
   std::optional<procfs::SockStat> sockstat_;
+  procfs::SockStatReader sockstat_reader_{"/proc"};  // opened inside at the first collection
 
   source::NameCache ifnames_;  // device names of this namespace, renewed each tick
   model::Census census_;       // the last census walk

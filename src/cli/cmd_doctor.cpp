@@ -306,7 +306,7 @@ int run_all(const DoctorOptions& o, const Config& c) {
   if (!found) return could_not_check(found.error());
   std::vector<source::NamespaceInfo>& all = *found;
   source::probe_hashes(all);
-  allow_many_files();
+  raise_open_file_limit();  // a few counter files of each namespace stay open between the reads
   UniqueFd origin = UniqueFd::adopt(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!origin) return could_not_check(Error::from_errno("open /proc/self/ns/net", errno));
 

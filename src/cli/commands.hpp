@@ -155,10 +155,6 @@ int run_watch(const GlobalOptions& global, WatchOptions& opts);
 // over every namespace ("0": none; else a duration).
 Result<double> walk_budget_flag(std::string_view text);
 
-// Raises the soft limit of open files to the hard one: a run over every namespace keeps a few
-// files of each open (their counters) between its two reads.
-void allow_many_files();
-
 // Writes `out` to stdout and flushes; 0, or 1 after reporting a failed write ("No space left on
 // device", a closed pipe).
 int write_stdout(const fmt::memory_buffer& out);

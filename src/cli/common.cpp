@@ -1,4 +1,3 @@
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -57,14 +56,6 @@ Result<double> walk_budget_flag(std::string_view text) {
   auto ns = duration_flag("--walk-budget", text);
   if (!ns) return fail(std::move(ns.error()));
   return static_cast<double>(*ns) / 1e9;
-}
-
-void allow_many_files() {
-  rlimit r{};
-  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-    r.rlim_cur = r.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &r);
-  }
 }
 
 namespace {

@@ -32,6 +32,7 @@ Status CounterSampler::read_into(model::CounterSnapshot& out, int64_t taken_ns) 
   static constexpr bool kList[] = {false, true, false};
   if (!opened_) {
     for (size_t i = 0; i < 3; ++i) {
+      if (kList[i] && !o_.snmp6) continue;
       auto f = RereadFile::open(proc_root_ + "/net/" + kNames[i]);
       if (f) {
         files_[i] = std::move(*f);
@@ -69,7 +70,7 @@ Status CounterSampler::sample_at(int64_t taken_ns) {
   }
   cur_ = next;
   ++samples_;
-  if (samples_ >= 2) deltas_.compute(snaps_[cur_ ^ 1], snaps_[cur_]);
+  if (samples_ >= 2 && o_.deltas) deltas_.compute(snaps_[cur_ ^ 1], snaps_[cur_]);
   return {};
 }
 

@@ -18,16 +18,15 @@ void put(fmt::memory_buffer& out, std::string_view s) { out.append(s.data(), s.d
 // Prometheus label values escape backslash, double quote and newline; HELP text escapes
 // backslash and newline.
 void put_escaped(fmt::memory_buffer& out, std::string_view s, bool quote) {
-  for (char c : s) {
-    if (c == '\\') {
-      put(out, "\\\\");
-    } else if (c == '\n') {
-      put(out, "\\n");
-    } else if (quote && c == '"') {
-      put(out, "\\\"");
-    } else {
-      out.push_back(c);
-    }
+  // Runs without a character to escape go in one append (most values have none).
+  const std::string_view special = quote ? std::string_view("\\\n\"") : std::string_view("\\\n");
+  while (!s.empty()) {
+    const size_t at = s.find_first_of(special);
+    put(out, s.substr(0, at));
+    if (at == std::string_view::npos) return;
+    const char c = s[at];
+    put(out, c == '\\' ? std::string_view("\\\\") : c == '\n' ? "\\n" : "\\\"");
+    s.remove_prefix(at + 1);
   }
 }
 
