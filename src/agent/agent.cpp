@@ -302,8 +302,9 @@ class Agent {
         if (!id) {
           // Gone (or not there yet): a namespace named explicitly is an error worth counting.
           ++netns_errors_;
-          netns_log_.log(LogLevel::kWarn,
-                         "network namespace " + s + " (" + path + "): " + std::strerror(errno));
+          std::string why = "network namespace " + s;
+          why.append(" (").append(path).append("): ").append(std::strerror(errno));
+          netns_log_.log(LogLevel::kWarn, why);
           continue;
         }
         out.push_back({names_of(*id, std::move(n)), path, *id, false});

@@ -91,7 +91,7 @@ class Doctor {
   Doctor(const DoctorOptions& o, const Config& c) : o_(o), c_(c), sampler_(o.proc_root) {}
 
   // One namespace, the one tcpscope is in: a report per window (or per interval).
-  int run(std::string netns) {
+  int run(const std::string& netns) {
     if (auto st = first_read(); !st) return could_not_check(st.error());
     const std::optional<model::SharedHash> shared = host_view();
     const int64_t step = c_.interval_ns ? c_.interval_ns : c_.window_ns;
@@ -209,9 +209,8 @@ class Doctor {
   // shared-socket-hash. Its sockets gain sockstat's host-wide alloc at the second read.
   std::optional<model::SharedHash> host_view() const {
     if (o_.proc_root != "/proc" || ::geteuid() != 0) return std::nullopt;
-    auto all = source::find_namespaces(source::finder_options_from_env());
+    auto all = source::find_and_probe();
     if (!all) return std::nullopt;
-    source::probe_hashes(*all);
     if (all->empty() || !(*all)[0].hash || (*all)[0].hash->kind != model::HashKind::kHost) {
       return std::nullopt;
     }
@@ -302,10 +301,9 @@ int run_all(const DoctorOptions& o, const Config& c) {
   }
   auto budget_s = walk_budget_flag(o.walk_budget);
   if (!budget_s) return could_not_check(budget_s.error());
-  auto found = source::find_namespaces(source::finder_options_from_env());
+  auto found = source::find_and_probe();
   if (!found) return could_not_check(found.error());
   std::vector<source::NamespaceInfo>& all = *found;
-  source::probe_hashes(all);
   raise_open_file_limit();  // a few counter files of each namespace stay open between the reads
   UniqueFd origin = UniqueFd::adopt(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!origin) return could_not_check(Error::from_errno("open /proc/self/ns/net", errno));

@@ -84,10 +84,9 @@ int run_summary_all(const GlobalOptions& global, const SummaryOptions& opts) {
   }
   auto budget_s = walk_budget_flag(opts.walk_budget);
   if (!budget_s) return report(budget_s.error());
-  auto found = source::find_namespaces(source::finder_options_from_env());
+  auto found = source::find_and_probe();
   if (!found) return report(found.error());
   std::vector<source::NamespaceInfo>& all = *found;
-  source::probe_hashes(all);
   UniqueFd origin = UniqueFd::adopt(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!origin) return report(Error::from_errno("open /proc/self/ns/net", errno));
 

@@ -429,6 +429,12 @@ void probe_hashes(std::vector<NamespaceInfo>& all) {
   }
 }
 
+Result<std::vector<NamespaceInfo>> find_and_probe() {
+  auto all = find_namespaces(finder_options_from_env());
+  if (all) probe_hashes(*all);
+  return all;
+}
+
 model::SharedHash shared_hash_of(std::span<const NamespaceInfo> all, uint64_t host_alloc) {
   model::SharedHash h;
   h.sockets = host_alloc;

@@ -116,6 +116,10 @@ Result<std::vector<NamespaceInfo>> find_namespaces(const FinderOptions& o = {});
 // mislabel everything).
 void probe_hashes(std::vector<NamespaceInfo>& all);
 
+// A one-shot run over every namespace (doctor and summary --netns all): find_namespaces() with
+// the options of finder_options_from_env(), then probe_hashes().
+Result<std::vector<NamespaceInfo>> find_and_probe();
+
 // The host's established hash as `all` (probed) shows it: the namespaces that walk it and those
 // with their own, its buckets (the host's tcp_ehash_entries), the sockets in it (`host_alloc`,
 // sockstat's host-wide TCP alloc, plus every walking namespace's TIME-WAIT).
