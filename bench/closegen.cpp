@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // closegen: opens and closes loopback TCP connections as fast as asked, to measure readers of
 // the kernel's socket-destroy events (`tcpscope watch`, `ss -E`).
 //
@@ -94,11 +95,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
-    if (k == "--procs") a.procs = std::atoi(v);
-    else if (k == "--rate") a.rate = std::atof(v);
-    else if (k == "--seconds") a.seconds = std::atof(v);
-    else if (k == "--port") a.port = std::atoi(v);
-    else if (k == "--bytes") a.bytes = std::atoi(v);
+    if (k == "--procs")
+      a.procs = std::atoi(v);
+    else if (k == "--rate")
+      a.rate = std::atof(v);
+    else if (k == "--seconds")
+      a.seconds = std::atof(v);
+    else if (k == "--port")
+      a.port = std::atoi(v);
+    else if (k == "--bytes")
+      a.bytes = std::atoi(v);
     else {
       std::fprintf(stderr, "closegen: unknown option %s\n", k.c_str());
       return 2;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/floor: the cost floor for dumping the TCP socket table over sock_diag.
 //
 // One bare SOCK_DIAG_BY_FAMILY dump for AF_INET, then one for AF_INET6, IPPROTO_TCP, every

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench/nodeexp.py: CPU and memory of one node_exporter tcpstat scrape, for bench/run.
 
 Run it inside the bench namespace (`ip netns exec NS python3 bench/nodeexp.py ...`): it starts

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Turns bench/run's raw measurements into the markdown report (bench/RESULTS.md).
 
 Input rows (tab-separated): label, run, user_s, sys_s, maxrss_kib, wall_s, exit_status.
@@ -50,12 +51,16 @@ NAMES = {
     "base-agent-listener": "`tcpscope-agent ... --listener-interval 500ms --count 20` — bench netns "
                            "before the table",
     "node-exporter": "node_exporter tcpstat, one scrape (CPU: /proc/PID/stat; RSS: VmHWM)",
+    "xa": "`tcpscope sockets -xa` (unix table)",
+    "ss-xa": "`ss -xa` (unix table)",
+    "xap": "`tcpscope sockets -xap` (unix table)",
+    "ss-xap": "`ss -xap` (unix table)",
 }
 ORDER = list(NAMES)
 EQUIV = {"tan": "ss-tan", "tani": "ss-tani", "tln": "ss-tln", "tanp": "ss-tanp",
          "netstat": "ss-tan", "empty-tln": "empty-ss-tln",
          "filter-one": "ss-filter-one", "filter-dport": "ss-filter-dport",
-         "base-tln": "base-ss-tln"}
+         "base-tln": "base-ss-tln", "xa": "ss-xa", "xap": "ss-xap"}
 
 
 def read_meta(path):
@@ -459,6 +464,10 @@ def main():
       + meta["date"])
     w("")
     w(f"* Command: `{meta['cmdline']}`")
+    if meta.get("unix_sockets", "0") != "0":
+        w(f"* Also {int(meta['unix_sockets']):,} unix stream sockets in the bench namespace "
+          "(bench/unixgen: connected pairs, half socketpair(), half accepted on path listeners, "
+          "in worker processes of at most 16,000 descriptors).")
     w(f"* Kernel {meta['kernel']}; {meta['cpu']}; {meta['mem']}; {meta['ss']}; {meta['netstat']}")
     w(f"* tcpscope: {meta['tcpscope']}")
     w(f"* Table built by tablegen in {meta['build_s']} s. Host-wide `TCP: alloc` (root netns "
@@ -475,8 +484,9 @@ def main():
     w(f"* Load average at start / end: {meta['load_before']} / {meta['load_after']} "
       "(other work on the host adds noise to wall time more than to CPU time).")
     w(f"* {meta['runs']} runs per command (median shown)"
-      + (f", `ss -tanp` {st['ss-tanp']['n']} run(s) only (it takes tens of seconds)."
-         if "ss-tanp" in st else "."))
+      + (f", `ss -tanp` {st['ss-tanp']['n']} run(s) only (it takes tens of seconds)"
+         if "ss-tanp" in st else "")
+      + (f", `ss -xap` {st['ss-xap']['n']} run(s) only" if "ss-xap" in st else "") + ".")
     w("")
     w("Namespace table as the floor program counted it (before / after the measurements; "
       "empty namespace):")
@@ -544,6 +554,12 @@ def main():
     if "tanp" in st and "ss-tanp" in st:
         r = st["ss-tanp"]["cpu"] / st["tanp"]["cpu"]
         target("`sockets -tanp` ≥ 10× faster than `ss -tanp`", r >= 10, f"{r:.1f}× faster")
+    if "xa" in st and "ss-xa" in st:
+        r = ratio("xa", "ss-xa")
+        target("`sockets -xa` ≤ 0.5 × `ss -xa`", r <= 0.5, f"{r:.2f}×")
+    if "xap" in st and "ss-xap" in st:
+        r = st["ss-xap"]["cpu"] / st["xap"]["cpu"]
+        target("`sockets -xap` ≥ 10× faster than `ss -xap`", r >= 10, f"{r:.1f}× faster")
     if "tanp" in st and "tan" in st:
         r = ratio("tanp", "tan")
         target("`sockets -tanp` ≤ 2 × `sockets -tan`", r <= 2.0, f"{r:.2f}×")

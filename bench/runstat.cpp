@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/runstat: runs one command with stdout (and optionally stderr) sent to /dev/null and
 // prints its cost from wait4()'s rusage on one line:
 //

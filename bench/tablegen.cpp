@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/tablegen: builds a large TCP socket table in the current network namespace and holds it.
 //
 // Used by bench/run for the macro benchmarks. Unlike tests/integration/tablegen.cpp (small,

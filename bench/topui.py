@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Measures `tcpscope top`'s screen on the bench table, as a person uses it (tmux).
 
 * idle CPU: the process's utime+stime (/proc/PID/stat) over --idle seconds with a refresh

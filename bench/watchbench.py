@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Readers of the kernel's socket-destroy events, side by side: `tcpscope watch` (text, JSON)
 against `ss -tnE` and `ss -tnEi`, on loopback closes made by bench/closegen in a throw-away
 namespace (net.ipv4.tcp_max_tw_buckets=0: no TIME-WAIT, ports stay free).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Usage: golden.sh BINARY GOLDEN ARGS... : runs BINARY ARGS and diffs its output with GOLDEN.
 bin=$1 golden=$2
 shift 2

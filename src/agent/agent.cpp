@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "agent/agent.hpp"
 
 #include <dirent.h>
@@ -457,6 +458,11 @@ class Agent {
     if (http_) {
       prom_.clear();
       render::append_prometheus(prom_, set_);
+      // tcpscope_build_info is Prometheus' convention, served there only: statsd and JSON lines
+      // have no use for a constant 1 whose information is in its labels (a Graphite path would
+      // make the version a path element).
+      if (build_info_.samples().empty()) add_build_info(build_info_);
+      render::append_prometheus(prom_, build_info_);
       http_->publish(std::make_shared<const std::string>(prom_.data(), prom_.size()));
     }
     return ok;
@@ -513,6 +519,7 @@ class Agent {
   AgentConfig cfg_;
   RunOptions opts_;
   model::MetricSet set_;
+  model::MetricSet build_info_;  // tcpscope_build_info alone (Prometheus only)
   MetricIds ids_;
   UniqueFd origin_;
   UniqueFd sfd_;

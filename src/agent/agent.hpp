@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent's main loop: one thread collects and emits on a timerfd; signals arrive on a
 // signalfd (SIGHUP reloads, SIGTERM and SIGINT stop after the current tick); the Prometheus
 // endpoint serves from its own threads. Everything the agent does is in docs/agent.md.

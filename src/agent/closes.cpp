@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "agent/closes.hpp"
 
 #include <netinet/in.h>

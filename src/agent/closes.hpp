@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connections closed in one network namespace, from the kernel's destroy events
 // (source/destroy_events.hpp), summed since the agent began to follow the namespace: per
 // direction and port (the listener's port for inbound, the remote one for outbound) the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One network namespace, collected tick after tick.
 //
 // A collector owns an fd of its namespace file (so the namespace stays valid while a collection

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "agent/config.hpp"
 
 // toml++ header-only and without exceptions, in this file only: errors come back as values
@@ -6,6 +7,7 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "base/duration.hpp"
@@ -16,6 +18,73 @@ namespace tcpscope::agent {
 namespace {
 
 constexpr std::string_view kNone = "none";
+
+constexpr ConfigKey kKeys[] = {
+    {"interval", "string (a duration)", "\"10s\"", "--interval",
+     "Full collection: every TCP state and UDP of each namespace, the listeners, counters and "
+     "tunables, and the doctor's rules. From 100ms to 24h."},
+    {"listener_interval", "string (a duration)", "the interval", "--listener-interval",
+     "Listener-only ticks in between (the listeners' queues, counters, tunables); must divide "
+     "`interval`. Equal to it: no listener ticks."},
+    {"netns", "array of strings", "the agent's own namespace", "--netns",
+     "Namespaces to follow: `all` (the own namespace, labelled `host`, the bind mounts under "
+     "/var/run/netns and /var/run/docker/netns and the namespaces of running processes, each "
+     "once, found again on full ticks), `host`, a name under /var/run/netns, or a path "
+     "(labelled with the path)."},
+    {"max_listeners", "integer", "100", "--max-listeners",
+     "Listeners exported per namespace, largest accept queue first; the rest are counted in "
+     "`tcpscope_listeners_dropped`."},
+    {"counters", "array of strings", "[]", "--counters",
+     "nstat globs of kernel counters to export beyond the default set, case-insensitive "
+     "(`TcpExtTCPFastOpen*`)."},
+    {"log_level", "string", "\"info\"", "--log-level", "`debug`, `info`, `warn` or `error`."},
+    {"statsd.address", "string", "\"127.0.0.1:8125\"", "--statsd",
+     "The statsd server, HOST:PORT; `none` or `\"\"` turns statsd off."},
+    {"statsd.mtu", "integer", "1432", "--statsd-mtu",
+     "Largest datagram in bytes (64 to 65507); lines are never split."},
+    {"statsd.prefix", "string", "\"tcpscope\"", "--prefix",
+     "First path element of every statsd name: letters, digits, `_`, `-` and `.`."},
+    {"statsd.tags", "boolean", "false", "--statsd-tags",
+     "DogStatsD tags instead of Graphite paths."},
+    {"prometheus.listen", "string", "off", "--prometheus",
+     "Serve `GET /metrics` on [ADDRESS:]PORT; a port alone binds 127.0.0.1, `[::1]:9473` is "
+     "IPv6."},
+    {"jsonl.path", "string", "off", "--jsonl",
+     "Append one JSON object per tick to this file; `-` is standard output."},
+    {"closes.enabled", "boolean", "true", "",
+     "Count closed connections from the kernel's destroy events; false: no subscription, none "
+     "of their metrics."},
+    {"closes.max_ports", "integer", "32", "",
+     "Ports per namespace and direction with series of their own (0 to 65536); the others are "
+     "summed under `port=\"other\"`."},
+    {"closes.statsd_rtt_max_per_interval", "integer", "1000", "",
+     "RTT timers sent to statsd per namespace, direction and tick (0 to 100000); beyond it a "
+     "uniform sample of that many, sent with `|@rate`."},
+    {"closes.receive_buffer", "integer", "8388608", "",
+     "Bytes of kernel buffer per namespace for events not yet read (64 KiB to 1 GiB)."},
+    {"census.cpu", "number or string", "0.02", "--census-cpu",
+     "The share of one core the census walks of namespaces on the host's established hash may "
+     "take: `0.02` or `\"2%\"` (0.0001 to 1)."},
+    {"census.max_age", "string (a duration)", "\"1h\"", "--census-max-age",
+     "No census older than this: a namespace whose census would be is walked whatever the "
+     "budget; at least `interval`."},
+    {"doctor.NAME", "number", "the doctor's", "--threshold NAME=VALUE",
+     "A threshold of the doctor's rules, by the names `tcpscope doctor --list-thresholds` "
+     "prints (`accept-queue-fill = 90`)."},
+};
+
+// The keys of the table `prefix` ("" for the top level, "statsd."): the part after the prefix
+// and up to the next dot.
+std::vector<std::string_view> keys_of(std::string_view prefix) {
+  std::vector<std::string_view> out;
+  for (const auto& k : kKeys) {
+    if (!k.key.starts_with(prefix)) continue;
+    std::string_view rest = k.key.substr(prefix.size());
+    rest = rest.substr(0, rest.find('.'));
+    if (std::find(out.begin(), out.end(), rest) == out.end()) out.push_back(rest);
+  }
+  return out;
+}
 
 std::string where(std::string_view origin, const toml::node& n) {
   const auto& src = n.source();
@@ -129,7 +198,9 @@ class Table {
   Table(const toml::table& t, std::string_view origin, std::string prefix)
       : t_(t), origin_(origin), prefix_(std::move(prefix)) {}
 
-  Status check_keys(std::initializer_list<std::string_view> known) const {
+  // Every key of the table is in the catalog (kKeys).
+  Status check_keys() const {
+    const auto known = keys_of(prefix_);
     for (const auto& [k, v] : t_) {
       bool ok = false;
       for (auto n : known) ok = ok || k.str() == n;
@@ -262,6 +333,8 @@ std::string format_endpoint(const Endpoint& e) {
   return e.host + ":" + std::to_string(e.port);
 }
 
+std::span<const ConfigKey> config_keys() { return kKeys; }
+
 Status parse_config_toml(std::string_view content, std::string_view origin, AgentConfig& c) {
   // toml++ 3.3.0 (Debian 12) reaches __builtin_unreachable in its whitespace test
   // (is_non_ascii_horizontal_whitespace) for most non-ASCII characters, which is undefined
@@ -280,9 +353,7 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
   }
   const toml::table& root = parsed.table();
   Table t(root, origin, "");
-  TCPSCOPE_TRY(
-      t.check_keys({"interval", "listener_interval", "netns", "max_listeners", "counters",
-                    "log_level", "statsd", "prometheus", "jsonl", "doctor", "closes", "census"}));
+  TCPSCOPE_TRY(t.check_keys());
   std::optional<std::string> s;
   std::optional<int64_t> i;
   std::optional<std::vector<std::string>> v;
@@ -308,7 +379,7 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
   Status sub_status;
   if (const toml::table* st = t.sub("statsd", sub_status)) {
     Table sd(*st, origin, "statsd.");
-    TCPSCOPE_TRY(sd.check_keys({"address", "mtu", "prefix", "tags"}));
+    TCPSCOPE_TRY(sd.check_keys());
     TCPSCOPE_TRY(get(sd.string("address"), s));
     if (s) TCPSCOPE_TRY(at(sd, "address", set_statsd("statsd.address", *s, c)));
     TCPSCOPE_TRY(get(sd.integer("mtu"), i));
@@ -325,22 +396,21 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
   TCPSCOPE_TRY(sub_status);
   if (const toml::table* pt = t.sub("prometheus", sub_status)) {
     Table pr(*pt, origin, "prometheus.");
-    TCPSCOPE_TRY(pr.check_keys({"listen"}));
+    TCPSCOPE_TRY(pr.check_keys());
     TCPSCOPE_TRY(get(pr.string("listen"), s));
     if (s) TCPSCOPE_TRY(at(pr, "listen", set_prometheus("prometheus.listen", *s, c)));
   }
   TCPSCOPE_TRY(sub_status);
   if (const toml::table* jt = t.sub("jsonl", sub_status)) {
     Table jl(*jt, origin, "jsonl.");
-    TCPSCOPE_TRY(jl.check_keys({"path"}));
+    TCPSCOPE_TRY(jl.check_keys());
     TCPSCOPE_TRY(get(jl.string("path"), s));
     if (s) c.jsonl = *s;
   }
   TCPSCOPE_TRY(sub_status);
   if (const toml::table* ct = t.sub("closes", sub_status)) {
     Table cl(*ct, origin, "closes.");
-    TCPSCOPE_TRY(
-        cl.check_keys({"enabled", "max_ports", "statsd_rtt_max_per_interval", "receive_buffer"}));
+    TCPSCOPE_TRY(cl.check_keys());
     std::optional<bool> b;
     TCPSCOPE_TRY(get(cl.boolean("enabled"), b));
     if (b) c.closes.enabled = *b;
@@ -366,7 +436,7 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
   TCPSCOPE_TRY(sub_status);
   if (const toml::table* ct = t.sub("census", sub_status)) {
     Table ce(*ct, origin, "census.");
-    TCPSCOPE_TRY(ce.check_keys({"cpu", "max_age"}));
+    TCPSCOPE_TRY(ce.check_keys());
     if (const toml::node* n = ct->get("cpu")) {
       std::string text;
       if (n->is_floating_point()) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent's configuration: defaults, a TOML file (--config), then flags, which win.
 // Keys and meanings: docs/agent.md. Everything is validated here, before anything starts: a bad
 // value is a kUsage error naming the key (and the file and line for the file).
@@ -10,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +86,17 @@ struct AgentFlags {
   std::optional<std::string> census_cpu;      // a share of one core ("0.02") or a percentage ("2%")
   std::optional<std::string> census_max_age;  // DURATION
 };
+
+// Every key of the config file: the parser accepts exactly these (a table's name is the part
+// before the dot), and tcpscope-agent.toml(5) is written from them.
+struct ConfigKey {
+  std::string_view key;       // "statsd.mtu"; "doctor.NAME" stands for every doctor threshold
+  std::string_view type;      // what the value is, as the page says it
+  std::string_view fallback;  // the default, as the page says it
+  std::string_view flag;      // the flag that overrides it ("" when none does)
+  std::string_view meaning;   // Markdown, one paragraph
+};
+std::span<const ConfigKey> config_keys();
 
 // The file's content; `origin` names it in errors. Keys not given keep their value in `c`.
 Status parse_config_toml(std::string_view content, std::string_view origin, AgentConfig& c);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "agent/http_endpoint.hpp"
 
 #include <httplib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Prometheus endpoint: GET /metrics (and /) serves the text rendered at the end of the last
 // tick; a scrape never triggers a collection. The HTTP library (cpp-httplib) runs its own
 // threads; only this file's .cpp includes it.

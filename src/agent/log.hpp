@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent's log: one line per event on stderr, "2026-11-29T12:00:00Z warn: statsd: ...".
 //
 // Faults that can repeat every tick (statsd unreachable, a namespace gone, abusive HTTP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "agent/metric_catalog.hpp"
 
 #include <array>
@@ -90,6 +91,8 @@ constexpr MetricInfo kCatalog[] = {
      "Resident memory of the agent."},
     {Metric::kCpuSeconds, "tcpscope_agent_cpu_seconds_total", C,
      "User and system CPU time of the agent."},
+    {Metric::kBuildInfo, "tcpscope_build_info", G,
+     "The agent's version and the compiler that built it (the value is always 1)."},
 };
 static_assert(std::size(kCatalog) == static_cast<size_t>(Metric::kCount));
 
@@ -145,6 +148,25 @@ Labels::Labels(const NsLabels& ns, std::initializer_list<model::MetricLabel> mor
   // At most 4: the widest family has 3 labels of its own (a histogram adds `le` elsewhere).
   if (more.size() > a_.size() - n_) std::abort();
   for (const auto& l : more) a_[n_++] = l;
+#define TCPSCOPE_STR2(x) #x
+#define TCPSCOPE_STR(x) TCPSCOPE_STR2(x)
+BuildInfo build_info() {
+#if defined(__clang__)
+  constexpr std::string_view kCompiler = "clang " TCPSCOPE_STR(__clang_major__) "." TCPSCOPE_STR(
+      __clang_minor__) "." TCPSCOPE_STR(__clang_patchlevel__);
+#elif defined(__GNUC__)
+  constexpr std::string_view kCompiler = "gcc " __VERSION__;
+#else
+  constexpr std::string_view kCompiler = "unknown";
+#endif
+  return {TCPSCOPE_VERSION, kCompiler};
+}
+
+void add_build_info(model::MetricSet& set) {
+  const MetricInfo& m = kCatalog[static_cast<size_t>(Metric::kBuildInfo)];
+  const BuildInfo b = build_info();
+  set.add(set.family(m.name, m.help, m.type), {{"version", b.version}, {"compiler", b.compiler}},
+          1);
 }
 
 MetricIds::MetricIds(model::MetricSet& set) {

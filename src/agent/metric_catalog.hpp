@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every metric family the agent exports with a fixed name: name, type and help, in one table
 // (docs/agent.md lists the same names; a unit test checks that the two agree). Kernel counters
 // are named at run time from their nstat names (counter_metric_name).
@@ -53,6 +54,7 @@ enum class Metric : uint8_t {
   kCensusCpu,
   kResidentMemory,
   kCpuSeconds,
+  kBuildInfo,
   kCount,
 };
 
@@ -102,5 +104,15 @@ std::string counter_metric_name(std::string_view nstat_name, bool gauge);
 
 // The counters exported without --counters (nstat names).
 std::span<const std::string_view> default_counters();
+
+// tcpscope_build_info's labels (Prometheus' convention: a gauge of 1 whose labels say what is
+// running): the project version of CMakeLists.txt, the one place it is written, and the compiler.
+struct BuildInfo {
+  std::string_view version;
+  std::string_view compiler;
+};
+BuildInfo build_info();
+// Adds tcpscope_build_info{version,compiler} 1 to `set` (the catalog's family and help).
+void add_build_info(model::MetricSet& set);
 
 }  // namespace tcpscope::agent

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent's tick schedule, apart from any clock: every time is passed in (nanoseconds on
 // CLOCK_MONOTONIC in the agent, a plain number in the tests), so the schedule is a pure value.
 //

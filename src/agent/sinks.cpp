@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "agent/sinks.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where a tick's samples go: statsd (UDP lines), JSON lines (a file or stdout). The Prometheus
 // endpoint is in http_endpoint.hpp. Sinks never block collection and never fail it: a problem
 // is logged (rate limited) and counted, and the next tick tries again.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Durations as users type them: "1", "1s", "500ms", "1.5s", "2m", "1h".
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Whole-file reads into a caller-owned, reused buffer (for /proc and /proc/sys files, which
 // report size 0 and must be read until EOF), each bounded by a size limit that fits the kind of
 // file; and the check that a text input (a filter file, a config, a history) holds text.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "base/locked_file.hpp"
 
 #include <fcntl.h>

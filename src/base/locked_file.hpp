@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A private state file held for one read-modify-write (nstat's history file discipline):
 // opened O_RDWR | O_CREAT | O_NOFOLLOW with mode 0600, locked with
 // flock(LOCK_EX) until the object dies, and refused when it is not a plain file of ours with one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "base/mounts.hpp"
 
 #include "base/file.hpp"

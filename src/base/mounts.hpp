@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where the cgroup2 hierarchy is mounted, from <proc_root>/self/mounts (used to turn cgroup ids
 // into paths and paths into ids).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Entering a network namespace, as `ss -N` and `ip netns exec` do.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "base/reread_file.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A file kept open and read again from offset 0 on every read(): for /proc and /proc/sys files
 // polled on every tick (counters, tunables), which regenerate their content on each read from the
 // start. Saves the path walk and the open/close of every tick (about a third of the cost of a

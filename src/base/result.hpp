@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Result<T> and Error: the one error type of the project.
 //
 // Every fallible function returns Result<T> (std::expected<T, Error>). An Error carries a kind,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UniqueFd: a move-only owner of a file descriptor.
 //
 // Made only by factories that set CLOEXEC (open_cloexec, or UniqueFd::adopt right after a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tcpscope-agent: the daemon (`tcpscope agent` runs this program). A separate executable because
 // it links the HTTP library and its dependencies, which the short-lived commands should not load.
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
 #include "base/duration.hpp"
+#include "cli/generate.hpp"
 #include "render/cli_messages.hpp"
 
 namespace {
@@ -74,6 +76,11 @@ static int run_main(int argc, char** argv) {
   app.add_option("--count", count, "stop after N ticks, N >= 1 (benchmarks, tests)");
   app.set_version_flag("--version", TCPSCOPE_VERSION, "print the version and exit");
   app.footer("Metrics, config file and privileges: docs/agent.md.");
+  // Hidden: the shell completion and the man pages, from this app (cli/agent_generate.cpp).
+  std::string completion;
+  std::string manpage;
+  app.add_option("--completion", completion, "print the shell completion (bash, zsh)")->group("");
+  app.add_option("--manpage", manpage, "print a man page (its prose on stdin)")->group("");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -85,6 +92,9 @@ static int run_main(int argc, char** argv) {
     return std::fflush(stdout) == 0 ? 0 : 1;
   } catch (const CLI::ParseError& e) {
     return usage_error(render::parse_error("agent", e.what()));
+  }
+  if (!completion.empty() || !manpage.empty()) {
+    return cli::run_agent_generate(app, completion, manpage);
   }
   // Whole numbers are read here, not by the parser, which saturates a 300-digit number to
   // INT64_MAX and would report a value nobody typed; the ranges are load_config()'s.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope counters`: the kernel's counters with nstat's flags, names, history file and output
 // (model/nstat.hpp), plus a live mode with per-second rates (--interval) and built-in
 // explanations (--explain, model/counter_catalog.hpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope doctor`: name what is wrong with the TCP stack, with the evidence and the fix.
 //
 // Sampling: read counters, tunables, sockstat and the listeners (cheap), wait --window, read

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope sysctl`: the TCP and socket tunables (model/tunable_catalog.hpp) with their values
 // in this network namespace, kernel defaults, scope and a one-line meaning; text or JSON.
 #include <fmt/format.h>

@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope top`: the live view. Interactive on a terminal (top/screen.hpp); batch mode (-b, or
 // whenever stdout is not a terminal) prints every refresh as plain text, or as JSON Lines with
 // --json. The refreshes come from top::Collector; batch mode runs it on this thread.
+#include <malloc.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -124,6 +126,10 @@ int run_top(const GlobalOptions& global, const TopOptions& opts) {
 
   auto words = filter_words(opts.extras);
   if (!words) return report(words.error());
+  // A refresh allocates a connection table and frees the one before (tens of MiB on a large
+  // host): with a fixed mmap threshold they are mapped and given back whole, instead of glibc
+  // raising its threshold after the first free and keeping the freed pages in its heap.
+  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   top::CollectorOptions co;
   co.source = *so;
   co.netns = global.netns;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope watch` (and `sockets -E`): every socket the kernel frees, as it happens, from the
 // sock_diag destroy multicast (source/destroy_events.hpp): text as `ss -E` prints it, JSON Lines
 // or CSV with the final tcp_info, or a summary per interval (--summary).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The subcommands. Each registers its options on the CLI11 app and runs after parsing.
 // CLI11 stays inside src/cli (it is heavy to compile).
 #pragma once
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "base/duration.hpp"
+#include "model/tables.hpp"
 #include "source/socket_source.hpp"
 
 namespace CLI {
@@ -39,7 +41,10 @@ struct SocketsOptions {
   bool numeric = false, resolve = false, info = false, memory = false, extended = false;
   bool options = false, processes = false, no_header = false, oneline = false;
   bool tos = false, cgroup = false, inet_sockopt = false;
-  bool events = false;  // -E: destroy events (run_watch)
+  bool events = false;                 // -E: destroy events (run_watch)
+  bool kill = false, dry_run = false;  // -K, --dry-run
+  model::TableSelection tables;        // -t -u -w -x -0 -M -S -A -f ... in command-line order
+  uint8_t preferred_family = 0;        // the last -4/-6/-x/-f: unprefixed filter addresses
   std::string format = "table";
   bool json = false;
   SourceFlags source;

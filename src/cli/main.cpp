@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tcpscope: see the TCP stack of a Linux host. Parses the command line and dispatches.
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 
 #include "base/netns.hpp"
 #include "cli/commands.hpp"
+#include "cli/generate.hpp"
 #include "render/cli_messages.hpp"
 
 namespace {
@@ -105,16 +107,18 @@ static int run_main(int argc, char** argv) {
   // cost no more than nstat); all of them when there is none, for --help.
   const std::string_view word = first_command_word(argc, argv);
   if (word == "agent") return exec_agent(argc, argv);
+  // The hidden `completion` and `manpage` (cmd_generate.cpp) walk every command.
+  const bool generate = word == "completion" || word == "manpage";
   static constexpr std::string_view kCommands[] = {"sockets", "summary", "counters", "sysctl",
                                                    "doctor",  "top",     "watch"};
-  if (!word.empty() && std::ranges::find(kCommands, word) == std::end(kCommands)) {
+  if (!word.empty() && !generate && std::ranges::find(kCommands, word) == std::end(kCommands)) {
     std::fprintf(stderr,
                  "tcpscope: error: unknown command \"%.*s\" (commands: sockets, summary, "
                  "counters, sysctl, doctor, top, watch, agent)\n",
                  static_cast<int>(word.size()), word.data());
     return 2;
   }
-  auto wanted = [&](std::string_view name) { return word.empty() || word == name; };
+  auto wanted = [&](std::string_view name) { return word.empty() || generate || word == name; };
   cli::SocketsOptions sockets;
   cli::SummaryOptions summary;
   cli::CountersOptions counters;
@@ -129,9 +133,11 @@ static int run_main(int argc, char** argv) {
   if (wanted("doctor")) cli::add_doctor_command(app, doctor);
   if (wanted("top")) cli::add_top_command(app, top);
   if (wanted("watch")) cli::add_watch_command(app, watch);
-  if (word.empty()) {  // listed in --help; the command itself is tcpscope-agent (exec_agent)
+  if (word.empty() || generate) {  // in --help; the command itself is tcpscope-agent (exec_agent)
     app.add_subcommand("agent", "the daemon: TCP health to statsd, Prometheus and JSON lines");
   }
+  cli::GenerateOptions gen;
+  if (generate) cli::add_generate_commands(app, gen);
 
   try {
     app.parse(argc, argv);
@@ -167,6 +173,7 @@ static int run_main(int argc, char** argv) {
 
   auto* sub = app.get_subcommands().front();
   const std::string name = sub->get_name();
+  if (generate) return cli::run_generate(app, gen, name);
   if (name == "sockets") {
     sockets.last_state_flag = last_state_flag(argc, argv);
     return cli::run_sockets(global, sockets);

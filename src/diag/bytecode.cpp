@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "diag/bytecode.hpp"
 
 #include <arpa/inet.h>
@@ -179,7 +180,12 @@ class Compiler {
     return a;
   }
 
-  Code port_cmp(uint8_t code, uint16_t port) {
+  Code port_cmp(uint8_t code, uint32_t port) {
+    // An inode bound beyond any port: >= is never true, <= always.
+    if (port > 65535) {
+      const bool ge = code == kBcSGe || code == kBcDGe;
+      return Code{ge ? Code::kFalse : Code::kTrue, {}};
+    }
     Code c{Code::kOps, {}};
     put_op(c.b, code, 8, 12);
     put_op(c.b, 0, 0, port);
@@ -198,6 +204,8 @@ class Compiler {
       // Conditions no socket of this dump can meet: an inet:/inet6: condition of the other
       // family, an IPv6 condition in an IPv4 dump.
       if (c.family_only && c.family != family_) continue;
+      // Unix name patterns and inode "ports" beyond 65535 match no inet socket.
+      if (c.family == AF_UNIX || c.port > 65535) continue;
       if (c.family == AF_INET6 && family_ == AF_INET) continue;
       const bool any_address = c.family == AF_UNSPEC || (c.family == family_ && c.prefix_len == 0);
       if (c.port == -1 && any_address) return Code{Code::kTrue, {}};
@@ -217,7 +225,7 @@ class Compiler {
       inet_diag_hostcond hc{};
       hc.family = c.family;
       hc.prefix_len = c.prefix_len;
-      hc.port = c.port;
+      hc.port = static_cast<int>(c.port);
       put(out.b, hc);
       // An AF_UNSPEC (port-only) condition carries 4 zero bytes of address, as ss's does.
       static constexpr std::array<uint8_t, 4> kNoAddress{};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // INET_DIAG_REQ_BYTECODE programs: compiling a filter expression, the kernel's audit, and a
 // disassembler.
 //

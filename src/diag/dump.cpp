@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "diag/dump.hpp"
 
 #include <linux/netlink.h>
@@ -20,8 +21,30 @@ size_t slot_of(uint64_t c, size_t slots) {
   return static_cast<size_t>(c) & (slots - 1);
 }
 
-const char* family_name(uint8_t f) { return f == 2 ? "AF_INET" : f == 10 ? "AF_INET6" : "AF_?"; }
-const char* proto_name(uint8_t p) { return p == 6 ? "TCP" : p == 17 ? "UDP" : "protocol"; }
+std::string request_name(const model::DumpRequest& r) {
+  switch (r.family) {
+    case 1:
+      return "AF_UNIX";
+    case 17:
+      return "AF_PACKET";
+    default:
+      break;
+  }
+  std::string s = r.family == 2 ? "AF_INET " : r.family == 10 ? "AF_INET6 " : "AF_? ";
+  if (r.mptcp) return s + "MPTCP";
+  switch (r.protocol) {
+    case 6:
+      return s + "TCP";
+    case 17:
+      return s + "UDP";
+    case 255:
+      return s + "RAW";
+    case 132:
+      return s + "SCTP";
+    default:
+      return s + "protocol " + std::to_string(r.protocol);
+  }
+}
 }  // namespace
 
 RepeatFilter::RepeatFilter() : prev_(kSlots, 0), cur_(kSlots, 0) {
@@ -91,9 +114,7 @@ Result<model::DumpStats> DiagDumper::dump(const model::DumpRequest& req,
       if (auto fresh = netlink::NetlinkSocket::open(NETLINK_SOCK_DIAG, timeout_)) {
         sock_ = std::move(*fresh);
       }
-      return fail(std::move(stats.error())
-                      .context(std::string("dump ") + family_name(req.family) + " " +
-                               proto_name(req.protocol)));
+      return fail(std::move(stats.error()).context("dump " + request_name(req)));
     }
     total.messages += stats->messages;
     total.datagrams += stats->datagrams;
@@ -125,7 +146,7 @@ Result<model::DumpStats> DiagDumper::dump_once(const model::DumpRequest& req,
     const auto walked =
         TCPSCOPE_TRY(netlink::walk_datagram(datagram, expect, [&](const nlmsghdr& h) -> Status {
           if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY) return {};
-          if (auto st = decode_inet_diag(h, req.protocol, req.level, record_); !st) return st;
+          if (auto st = decode_message(h, req, record_); !st) return st;
           if (repeats_.seen_before(record_.cookie)) {
             ++stats.duplicates;
             return {};

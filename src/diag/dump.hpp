@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DiagDumper: runs sock_diag dumps over one NetlinkSocket and streams decoded sockets to a
 // visitor.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Socket filter expressions in ss's language: parsing, the expression tree, and its user-space
 // evaluation.
 //
@@ -48,18 +49,23 @@ enum class FilterOp : uint8_t {
 };
 
 // One address/port condition, as the kernel's struct inet_diag_hostcond plus a family flag.
-// Invariant: an AF_UNSPEC condition has prefix_len 0 (it tests the port only).
+// Invariant: an AF_UNSPEC condition has prefix_len 0 (it tests the port only). An AF_UNIX
+// condition is a shell pattern (Expr::patterns[pattern]) matched, as ss does, with
+// fnmatch(FNM_CASEFOLD) against a unix socket's name as printed ("" when unnamed); it never
+// matches another family's socket. On a unix socket, port conditions compare inodes (the
+// socket's for sport/src, its peer's for dport/dst), and address conditions never match.
 struct HostCond {
-  uint8_t family = 0;              // AF_UNSPEC (any address), AF_INET or AF_INET6
+  uint8_t family = 0;              // AF_UNSPEC (any address), AF_INET, AF_INET6 or AF_UNIX
   uint8_t prefix_len = 0;          // leading bits of addr that must match; 0 = any address
   bool family_only = false;        // from an inet:/inet6: prefix: sockets of exactly `family`
-  int32_t port = -1;               // -1 = any port
+  int64_t port = -1;               // -1 = any port; above 65535 only for unix inodes
   std::array<uint8_t, 16> addr{};  // network order; IPv4 in the first 4 bytes
+  uint32_t pattern = 0;            // AF_UNIX: index into Expr::patterns
 };
 
 struct FilterNode {
   FilterOp op = FilterOp::kAutobound;
-  uint16_t port = 0;           // k{S,D}port{Ge,Le}
+  uint32_t port = 0;           // k{S,D}port{Ge,Le}
   uint32_t lhs = 0;            // kAnd, kOr, kNot
   uint32_t rhs = 0;            // kAnd, kOr
   uint32_t first = 0;          // kSrc, kDst: index into Expr::conds
@@ -75,7 +81,8 @@ inline constexpr uint32_t kNoNode = 0xffffffff;
 struct Expr {
   std::vector<FilterNode> nodes;
   std::vector<HostCond> conds;
-  uint32_t root = kNoNode;  // kNoNode: no expression, every socket matches
+  std::vector<std::string> patterns;  // AF_UNIX conditions' patterns
+  uint32_t root = kNoNode;            // kNoNode: no expression, every socket matches
 
   bool empty() const { return root == kNoNode; }
   bool uses(FilterOp op) const;
@@ -130,8 +137,11 @@ class FilterResolver {
 FilterResolver& system_resolver();
 
 struct ParseOptions {
-  uint8_t family = 0;  // -4/-6 (AF_INET/AF_INET6): the family of addresses without inet:/inet6:
-  bool tcp = true;     // tables dumped: service names are looked up for these protocols
+  // The family of addresses without a prefix: -4/-6 (AF_INET/AF_INET6), or AF_UNIX when the
+  // last family flag was -x / -f unix (an address is then a name pattern, as in ss).
+  uint8_t family = 0;
+  bool unix_ports = false;  // unix tables are dumped: ports may be inodes (up to 2^32 - 1)
+  bool tcp = true;          // tables dumped: service names are looked up for these protocols
   bool udp = true;
   FilterResolver* resolver = nullptr;  // nullptr: system_resolver()
 };
@@ -153,6 +163,13 @@ struct Filter {
   bool needs_cap_net_admin() const { return expr.uses(FilterOp::kMark); }
   // /proc/net/* has no mark, cgroup or bound device: on /proc records (Origin::kProc) these
   // conditions would test zeros.
+  // A unix: condition (or an address under -x): ss then shows the unix tables only.
+  bool uses_unix() const {
+    for (const auto& c : expr.conds) {
+      if (c.family == 1) return true;  // AF_UNIX
+    }
+    return false;
+  }
   bool needs_netlink() const {
     return expr.uses(FilterOp::kMark) || expr.uses(FilterOp::kCgroup) || expr.uses(FilterOp::kDev);
   }
@@ -164,6 +181,10 @@ struct Filter {
 // and c` is `(a or b) and c`, as ss does). Errors are usage errors naming the word and its
 // position: `filter: unexpected "and" at word 3`.
 Result<Filter> parse_filter(const FilterInput& input, const ParseOptions& options = {});
+// The words of the expression language that are keywords (`dport`, `and`, `autobound`, ...;
+// not the symbols such as `&&` or `>=`), for shell completion. `state` and `exclude` lead the
+// state list and are not among them.
+std::vector<std::string_view> filter_keywords();
 
 // Passes on the records that match. `kernel_filtered`: the dump ran an exact program in the
 // kernel (Program::exact, a live netlink source), so records that came from netlink are passed

@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: MIT
 // The expression tree: building, evaluating (with the kernel's semantics), printing.
 #include <arpa/inet.h>
+#include <fnmatch.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -36,6 +38,7 @@ bool is_v4_mapped(const std::array<uint8_t, 16>& a) {
 // inet_diag_bc_run's S_COND/D_COND, plus the family_only flag of inet:/inet6: operands.
 bool host_matches(const HostCond& c, uint8_t family, const std::array<uint8_t, 16>& addr,
                   uint16_t port) {
+  if (c.family == AF_UNIX) return false;  // a name pattern: unix sockets only
   if (c.port != -1 && c.port != port) return false;
   if (c.family_only && family != c.family) return false;
   if (c.family != AF_UNSPEC && c.family != family) {
@@ -47,7 +50,57 @@ bool host_matches(const HostCond& c, uint8_t family, const std::array<uint8_t, 1
   return prefix_equal(addr.data(), c.addr.data(), c.prefix_len);
 }
 
+// ss's view of a unix socket's name: its printed text, "" when unnamed.
+bool unix_name_matches(const Expr& e, const HostCond& c, const SocketRecord& r, bool local) {
+  // fnmatch needs C strings: the name as printed (at most 108 bytes) in a stack buffer.
+  std::array<char, model::kUnixNameMax + 1> name{};
+  size_t n = 0;
+  const std::string_view raw = r.unix_name();
+  if (local && r.has(model::kAttrUnixName) && !raw.empty()) {
+    const std::string_view text = raw[0] != '\0' ? raw.substr(0, raw.find('\0')) : raw;
+    for (char ch : text) name[n++] = ch == '\0' ? '@' : ch;
+  }
+  name[n] = '\0';
+  return fnmatch(e.patterns[c.pattern].c_str(), name.data(), FNM_CASEFOLD) == 0;
+}
+
+// A src/dst condition on a unix socket: patterns match names, ports match inodes.
+bool unix_host_matches(const Expr& e, const HostCond& c, const SocketRecord& r, bool local) {
+  if (c.family == AF_UNIX) return unix_name_matches(e, c, r, local);
+  const uint32_t inode = local ? r.inode : r.peer_inode;
+  if (c.port != -1 && c.port != inode) return false;
+  return c.family == AF_UNSPEC && !c.family_only;
+}
+
+// The "port" ss compares for a socket of another family: a unix socket's inode (its peer's for
+// the remote side), a packet socket's interface, a vsock socket's port.
+uint32_t local_port(const SocketRecord& r) {
+  if (r.family == AF_UNIX) return r.inode;
+  if (r.family == AF_PACKET) return r.ifindex;
+  if (r.family == AF_VSOCK) return r.vsock_src_port;
+  return r.sport;
+}
+uint32_t remote_port(const SocketRecord& r) {
+  if (r.family == AF_UNIX) return r.peer_inode;
+  if (r.family == AF_PACKET) return 0;
+  if (r.family == AF_VSOCK) return r.vsock_dst_port;
+  return r.dport;
+}
+
+bool is_hex_lower(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
 bool autobound(const SocketRecord& r, const MatchContext& ctx) {
+  if (r.family == AF_UNIX) {
+    // Unnamed, or an autobind name: '@' and five hex digits (the kernel's "\0%05x").
+    const std::string_view n = r.unix_name();
+    if (!r.has(model::kAttrUnixName) || n.empty()) return true;
+    if (n.size() != 6 || n[0] != '\0') return false;
+    for (size_t i = 1; i < 6; ++i) {
+      if (!is_hex_lower(n[i])) return false;
+    }
+    return true;
+  }
+  if (r.family == AF_PACKET) return r.ifindex == 0 && r.raw_protocol == 0;
   // TIME-WAIT mini-sockets (timer 3, state FIN-WAIT-2 or TIME-WAIT) and request sockets have
   // no user locks: the kernel always counts them as autobound.
   if (r.timer == 3 || r.state == static_cast<uint8_t>(TcpState::kTimeWait) ||
@@ -70,20 +123,30 @@ bool eval(const Expr& e, uint32_t i, const SocketRecord& r, const MatchContext& 
     case FilterOp::kDst: {
       const bool src = n.op == FilterOp::kSrc;
       for (uint32_t k = n.first; k < n.first + n.count; ++k) {
-        if (host_matches(e.conds[k], r.family, src ? r.src : r.dst, src ? r.sport : r.dport)) {
+        if (r.family == AF_UNIX) {
+          if (unix_host_matches(e, e.conds[k], r, src)) return true;
+        } else if (r.family == AF_PACKET || r.family == AF_VSOCK) {
+          // Packet and vsock sockets: only port (interface, vsock port) conditions can hold.
+          const HostCond& c = e.conds[k];
+          if (c.family == AF_UNSPEC && !c.family_only &&
+              (c.port == -1 || c.port == (src ? local_port(r) : remote_port(r)))) {
+            return true;
+          }
+        } else if (host_matches(e.conds[k], r.family, src ? r.src : r.dst,
+                                src ? r.sport : r.dport)) {
           return true;
         }
       }
       return false;
     }
     case FilterOp::kSportGe:
-      return r.sport >= n.port;
+      return local_port(r) >= n.port;
     case FilterOp::kSportLe:
-      return r.sport <= n.port;
+      return local_port(r) <= n.port;
     case FilterOp::kDportGe:
-      return r.dport >= n.port;
+      return remote_port(r) >= n.port;
     case FilterOp::kDportLe:
-      return r.dport <= n.port;
+      return remote_port(r) <= n.port;
     case FilterOp::kDev:
       return r.ifindex == n.value;
     case FilterOp::kMark:
@@ -96,7 +159,11 @@ bool eval(const Expr& e, uint32_t i, const SocketRecord& r, const MatchContext& 
   std::abort();  // unreachable: every FilterOp is handled above
 }
 
-void append_cond(std::string& out, const HostCond& c) {
+void append_cond(std::string& out, const Expr& e, const HostCond& c) {
+  if (c.family == AF_UNIX) {
+    out += "unix:" + e.patterns[c.pattern];
+    return;
+  }
   if (c.family_only) out += c.family == AF_INET6 ? "inet6:" : "inet:";
   char buf[INET6_ADDRSTRLEN + 8];
   if (c.family == AF_INET && c.prefix_len != 0) {
@@ -140,7 +207,7 @@ void append_node(std::string& out, const Expr& e, uint32_t i) {
       out += n.op == FilterOp::kSrc ? "(src " : "(dst ";
       for (uint32_t k = n.first; k < n.first + n.count; ++k) {
         if (k != n.first) out += '|';
-        append_cond(out, e.conds[k]);
+        append_cond(out, e, e.conds[k]);
       }
       out += ')';
       return;

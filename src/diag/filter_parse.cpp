@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ss's filter language: words,
 // state words, the expression grammar and its operands.
 #include <arpa/inet.h>
@@ -95,48 +96,49 @@ enum class Kw : uint8_t {
   kLt,
 };
 
+struct KeywordEntry {
+  std::string_view word;
+  Kw kw;
+};
+constexpr KeywordEntry kWords[] = {
+    {"!", Kw::kNot},
+    {"not", Kw::kNot},
+    {"&", Kw::kAnd},
+    {"&&", Kw::kAnd},
+    {"and", Kw::kAnd},
+    {"|", Kw::kOr},
+    {"||", Kw::kOr},
+    {"or", Kw::kOr},
+    {"(", Kw::kLParen},
+    {")", Kw::kRParen},
+    {"dst", Kw::kDst},
+    {"src", Kw::kSrc},
+    {"dport", Kw::kDport},
+    {"sport", Kw::kSport},
+    {"dev", Kw::kDev},
+    {"fwmark", Kw::kFwmark},
+    {"mark", Kw::kFwmark},
+    {"cgroup", Kw::kCgroup},
+    {">=", Kw::kGe},
+    {"ge", Kw::kGe},
+    {"geq", Kw::kGe},
+    {"<=", Kw::kLe},
+    {"le", Kw::kLe},
+    {"leq", Kw::kLe},
+    {"!=", Kw::kNe},
+    {"ne", Kw::kNe},
+    {"neq", Kw::kNe},
+    {"=", Kw::kEq},
+    {"==", Kw::kEq},
+    {"eq", Kw::kEq},
+    {">", Kw::kGt},
+    {"gt", Kw::kGt},
+    {"<", Kw::kLt},
+    {"lt", Kw::kLt},
+    {"autobound", Kw::kAutobound},
+};
+
 Kw classify(std::string_view w) {
-  struct Entry {
-    std::string_view word;
-    Kw kw;
-  };
-  static constexpr Entry kWords[] = {
-      {"!", Kw::kNot},
-      {"not", Kw::kNot},
-      {"&", Kw::kAnd},
-      {"&&", Kw::kAnd},
-      {"and", Kw::kAnd},
-      {"|", Kw::kOr},
-      {"||", Kw::kOr},
-      {"or", Kw::kOr},
-      {"(", Kw::kLParen},
-      {")", Kw::kRParen},
-      {"dst", Kw::kDst},
-      {"src", Kw::kSrc},
-      {"dport", Kw::kDport},
-      {"sport", Kw::kSport},
-      {"dev", Kw::kDev},
-      {"fwmark", Kw::kFwmark},
-      {"mark", Kw::kFwmark},
-      {"cgroup", Kw::kCgroup},
-      {">=", Kw::kGe},
-      {"ge", Kw::kGe},
-      {"geq", Kw::kGe},
-      {"<=", Kw::kLe},
-      {"le", Kw::kLe},
-      {"leq", Kw::kLe},
-      {"!=", Kw::kNe},
-      {"ne", Kw::kNe},
-      {"neq", Kw::kNe},
-      {"=", Kw::kEq},
-      {"==", Kw::kEq},
-      {"eq", Kw::kEq},
-      {">", Kw::kGt},
-      {"gt", Kw::kGt},
-      {"<", Kw::kLt},
-      {"lt", Kw::kLt},
-      {"autobound", Kw::kAutobound},
-  };
   for (const auto& e : kWords) {
     if (e.word == w) return e.kw;
   }
@@ -398,7 +400,7 @@ class Parser {
     FilterNode n;
     n.op = dst ? (ge ? FilterOp::kDportGe : FilterOp::kDportLe)
                : (ge ? FilterOp::kSportGe : FilterOp::kSportLe);
-    n.port = static_cast<uint16_t>(*port);
+    n.port = static_cast<uint32_t>(*port);
     auto cmp = add(n, kw);
     if (!cmp || rel == Kw::kGe || rel == Kw::kLe) return cmp;
     FilterNode neg;
@@ -458,15 +460,21 @@ class Parser {
   }
 
   // PORT: [":"] (NUMBER | SERVICE | "*"); -1 = any.
-  Result<int32_t> parse_port(const Token& t) { return port_text(t, t.text); }
+  Result<int64_t> parse_port(const Token& t) { return port_text(t, t.text); }
 
-  Result<int32_t> port_text(const Token& t, std::string_view s) {
+  Result<int64_t> port_text(const Token& t, std::string_view s) {
     if (!s.empty() && s[0] == ':') s.remove_prefix(1);
     if (s.empty() || s == "*") return -1;
     if (s[0] >= '0' && s[0] <= '9') {
-      auto v = parse_c_uint(s, 65535);
-      if (!v) return fail(error(t, "has a port that is not a number from 0 to 65535"));
-      return static_cast<int32_t>(*v);
+      // With unix tables a "port" may be an inode (ss compares them the same way).
+      const uint64_t max = opts_.unix_ports ? 0xffffffffULL : 65535;
+      auto v = parse_c_uint(s, max);
+      if (!v) {
+        return fail(error(t, opts_.unix_ports
+                                 ? "has a port that is not a number from 0 to 4294967295"
+                                 : "has a port that is not a number from 0 to 65535"));
+      }
+      return static_cast<int64_t>(*v);
     }
     // ss asks for each table dumped; two different answers are ambiguous.
     std::optional<uint16_t> udp, tcp;
@@ -484,6 +492,17 @@ class Parser {
     std::string_view s = t.text;
     uint8_t family = opts_.family;
     bool family_only = false;
+    if (s.starts_with("unix:") || (family == AF_UNIX && !s.starts_with("inet"))) {
+      // A unix name pattern (fnmatch), the whole rest of the word.
+      if (s.starts_with("unix:")) s.remove_prefix(5);
+      HostCond c;
+      c.family = AF_UNIX;
+      c.pattern = static_cast<uint32_t>(e_.patterns.size());
+      e_.patterns.emplace_back(s);
+      out.push_back(c);
+      return {};
+    }
+    if (family == AF_UNIX) family = 0;
     if (s.starts_with("inet:")) {
       family = AF_INET;
       family_only = true;
@@ -493,9 +512,10 @@ class Parser {
       family_only = true;
       s.remove_prefix(6);
     } else {
-      for (std::string_view other : {"unix:", "link:", "netlink:", "vsock:"}) {
+      for (std::string_view other : {"link:", "netlink:", "vsock:"}) {
         if (s.starts_with(other)) {
-          return fail(error(t, "is not an inet or inet6 address (only those are filtered here)"));
+          return fail(
+              error(t, "is not an inet, inet6 or unix address (only those are filtered here)"));
         }
       }
     }
@@ -619,6 +639,14 @@ class Parser {
 };
 
 }  // namespace
+
+std::vector<std::string_view> filter_keywords() {
+  std::vector<std::string_view> out;
+  for (const auto& e : kWords) {
+    if (e.word[0] >= 'a' && e.word[0] <= 'z') out.push_back(e.word);
+  }
+  return out;
+}
 
 Result<Filter> parse_filter(const FilterInput& input, const ParseOptions& options) {
   std::vector<Token> tokens;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The system's answers to the filter parser's name lookups.
 #include <fcntl.h>
 #include <linux/capability.h>

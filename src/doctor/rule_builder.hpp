@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Internal to src/doctor: what the rule families share. rules.cpp holds the driver
 // (diagnose()) and the helpers; each family of checks has its own file:
 //   rules_queues.cpp           accept-queue and SYN-queue checks, and the notes on settings

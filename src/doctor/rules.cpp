@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "doctor/rules.hpp"
 
 #include <arpa/inet.h>

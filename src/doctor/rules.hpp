@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The doctor's rules: Snapshot + Thresholds -> Report. Pure (no I/O, no clock), so every
 // finding and threshold edge is unit-tested on synthetic snapshots (tests/unit/doctor_*_test.cpp).
 //

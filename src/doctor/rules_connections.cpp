@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks over connection states and their endpoints (the tally of the full dump): TIME-WAIT,
 // ephemeral ports per destination, CLOSE-WAIT.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks on what sockets hold in memory: orphans (against tcp_max_orphans) and TCP memory
 // (against tcp_mem).
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The accept-queue and SYN-queue checks (accept-queue-overflow, accept-queue-saturated,
 // syn-cookies, syn-queue-drops) and the notes on the settings that change how queues behave.
 #include <fmt/format.h>

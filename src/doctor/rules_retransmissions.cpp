@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks on the counters' rates: retransmissions, SYN retransmits, retransmission timeouts and
 // socket backlog drops.
 #include <fmt/format.h>

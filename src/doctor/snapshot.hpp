@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the doctor's rules look at: one plain struct, filled by cli/cmd_doctor.cpp from two reads
 // a window apart (or by a test, by hand). The rules (rules.hpp) are pure functions of it.
 //

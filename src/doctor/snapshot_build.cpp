@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "doctor/snapshot_build.hpp"
 
 #include <algorithm>

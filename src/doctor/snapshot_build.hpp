@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Assembling a doctor::Snapshot from two reads a window apart: the one place that decides how,
 // shared by `tcpscope doctor` and the agent. A caller dumps the namespace through the tally
 // pressure_tally() makes (riding along its census), then calls build_snapshot() once.

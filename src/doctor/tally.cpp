@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "doctor/tally.hpp"
 
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Per-endpoint counts the doctor needs from the full dump, in bounded memory.
 //
 // PressureTally rides along the census dump (one pass; header-level records are enough: it only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "doctor/thresholds.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The doctor's thresholds: defaults, `--threshold NAME=VALUE`, and `--config FILE`.
 //
 // Config format (parsed here, no library): one `name = value` per line; `#` starts a comment;

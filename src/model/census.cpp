@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "model/census.hpp"
 
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Census: what `summary` (and later doctor/agent) counts from a dump, in fixed arrays.
 //
 // Memory does not grow with the socket table: counts are indexed by state and family; only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "model/close_account.hpp"
 
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What closed connections say, summed: the direction of a closed socket (inbound when its local
 // address and port belong to a listener), and per-interval accounts per listener port (inbound)
 // or remote port (outbound): connections closed, bytes each way, how many closed with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ConnTable: one refresh of `top`'s connections, with per-connection rates.
 //
 // A table is built from one dump by a ConnTableBuilder (a SocketVisitor), which finds each
@@ -134,7 +135,6 @@ class ConnTableBuilder final : public SocketVisitor {
   // addressing index over prev_->rows: index + 1, 0 empty.
   mutable size_t next_ = 0;
   mutable std::vector<uint32_t> prev_index_;
-  mutable uint32_t prev_shift_ = 64;
   bool reowner_ = false;
   size_t dump_start_ = 0;
 };

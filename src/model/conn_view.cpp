@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "model/conn_view.hpp"
 
 #include <algorithm>

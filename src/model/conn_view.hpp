@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sorting and grouping `top`'s connections: pure functions of a ConnTable and the view's
 // options, so the screen, batch mode and the tests share them.
 //

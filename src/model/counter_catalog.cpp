@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "model/counter_catalog.hpp"
 
 namespace tcpscope::model {

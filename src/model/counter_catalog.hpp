@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Built-in explanations of the well-known counters (`tcpscope counters --explain NAME`): what
 // increments each one in the kernel, what it means for an operator, and which tunables and
 // application settings relate to it. Written from  (increment sites checked in the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The kernel's MIB counters as nstat names them ("TcpExtListenOverflows"): snapshots, deltas
 // between two snapshots, per-second rates, and nstat's name patterns. Pure: no I/O (the reader
 // is procfs/counter_sampler.hpp).

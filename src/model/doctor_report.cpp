@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "model/doctor_report.hpp"
 
 #include <algorithm>

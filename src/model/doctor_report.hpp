@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What `tcpscope doctor` reports, as plain data: the checks it runs (one table: typed id, the
 // id as printed, a human name, the family of rules it belongs to), and a report's findings,
 // notes, passed and skipped checks. src/doctor computes a Report; src/render writes it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a socket dump is asked for, and how a consumer receives it.
 //
 // A SocketSource runs one DumpRequest (one family, one protocol) and calls the visitor once per
@@ -26,10 +27,26 @@ inline constexpr uint8_t kExtSkMeminfo = 0x40;
 // counting states, queues and listeners.
 enum class DecodeLevel : uint8_t { kHeader, kFull };
 
+// unix_diag's udiag_show bits (linux/unix_diag.h) and packet_diag's pdiag_show bits.
+inline constexpr uint32_t kUnixShowName = 0x01;
+inline constexpr uint32_t kUnixShowVfs = 0x02;
+inline constexpr uint32_t kUnixShowPeer = 0x04;
+inline constexpr uint32_t kUnixShowIcons = 0x08;
+inline constexpr uint32_t kUnixShowRqlen = 0x10;
+inline constexpr uint32_t kUnixShowMeminfo = 0x20;
+inline constexpr uint32_t kUnixShowUid = 0x40;
+inline constexpr uint32_t kPacketShowInfo = 0x01;
+inline constexpr uint32_t kPacketShowRingCfg = 0x04;
+inline constexpr uint32_t kPacketShowFanout = 0x08;
+inline constexpr uint32_t kPacketShowMeminfo = 0x10;
+inline constexpr uint32_t kPacketShowFilter = 0x20;
+
 struct DumpRequest {
-  uint8_t family = 0;    // AF_INET or AF_INET6
-  uint8_t protocol = 0;  // IPPROTO_TCP or IPPROTO_UDP
+  uint8_t family = 0;    // AF_INET, AF_INET6 (inet_diag), AF_UNIX (unix_diag), AF_PACKET
+  uint8_t protocol = 0;  // inet: IPPROTO_TCP, _UDP, _RAW, _SCTP; 0 for the other families
+  bool mptcp = false;    // inet: IPPROTO_MPTCP (sent as INET_DIAG_REQ_PROTOCOL; protocol TCP)
   uint8_t ext = 0;
+  uint32_t show = 0;  // AF_UNIX: kUnixShow* bits; AF_PACKET: kPacketShow* bits
   StateMask states = kMaskDefault;
   DecodeLevel level = DecodeLevel::kFull;
   std::span<const std::byte> bytecode;  // INET_DIAG_REQ_BYTECODE program, may be empty

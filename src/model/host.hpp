@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Plain data of the host (or network namespace) that is not a socket: /proc/net/sockstat, the
 // tunables, and what `summary` and the doctor read together. procfs fills these; render and
 // the doctor read them. No I/O here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A set of metric samples: what the agent collects in one tick, handed to every sink (Prometheus
 // text, statsd lines, JSON lines). Plain data, no I/O.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NameLookup: the names a renderer may print but cannot compute itself (interface names, cgroup
 // paths, service names). Behind an interface so that render stays pure: the real one
 // (source/name_cache.hpp) asks the system once per key and caches; tests use a fake.
@@ -25,6 +26,8 @@ class NameLookup {
   virtual std::string_view cgroup_path(uint64_t id) = 0;
   // Service name of a port as getservbyport(port, "tcp"|"udp") gives it; empty for ports in the
   // ephemeral range (ss keeps those numeric), unnamed ports and protocols other than TCP/UDP.
+  // For IPPROTO_RAW the "port" is a raw socket's IP protocol: its name ("icmp"), or
+  // "ipproto-N".
   virtual std::string_view service(uint16_t port, uint8_t protocol) = 0;
 };
 

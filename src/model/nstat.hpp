@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // nstat's semantics over counter snapshots: which counters a run prints, what it stores in its
 // history file, and reading that file back. Pure functions; the formats are written by
 // render/counters.hpp, the history file's I/O (locking, ownership, aging by mtime) is in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // struct tcp_info as the newest kernel we know lays it out (6.18: 280 bytes).
 //
 // Debian 12's <linux/tcp.h> stops at 232 bytes, so this project keeps its own copy. The kernel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The catalog of tcp_info fields: the one place that says, for every field of struct tcp_info,
 // its name in JSON and CSV, its unit, the kernel that brought it, whether /proc/net/tcp carries
 // it, and how ss's -i line prints it. The -i text, the JSON, the CSV and the live views all

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "model/tcp_state.hpp"
 
 #include <algorithm>
@@ -65,6 +66,12 @@ std::optional<StateMask> parse_state_name(std::string_view name) {
     if (n.name == lower) return n.mask;
   }
   return std::nullopt;
+}
+
+std::vector<std::string_view> state_names() {
+  std::vector<std::string_view> out;
+  for (const auto& n : kNames) out.push_back(n.name);
+  return out;
 }
 
 }  // namespace tcpscope::model

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TCP states as the kernel numbers them (include/net/tcp_states.h). The numbers double as bit
 // positions in inet_diag's idiag_states mask. UDP reuses Established (connected) and Close
 // (unconnected).
@@ -7,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace tcpscope::model {
 
@@ -48,5 +50,7 @@ std::string_view state_key(uint8_t state);
 // established, syn-sent, syn-recv, ..., all, connected, synchronized, bucket, big,
 // bound-inactive. nullopt for an unknown name.
 std::optional<StateMask> parse_state_name(std::string_view name);
+// Every name parse_state_name() accepts, in ss's order (shell completion lists them).
+std::vector<std::string_view> state_names();
 
 }  // namespace tcpscope::model

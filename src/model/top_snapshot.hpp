@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TopSnapshot: everything one refresh of `tcpscope top` shows, as plain data. The collector
 // (top/collector.hpp) fills it; the screen, batch text and JSON (render/top.hpp) read it. A
 // snapshot is immutable once published: the screen never sees a half-updated table.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The TCP and socket tunables tcpscope knows: name, shape of the value,
 // scope, kernel default and a one-line meaning. One table, used by `tcpscope sysctl`, by
 // `counters --explain` (the tunables related to a counter) and later by the doctor.

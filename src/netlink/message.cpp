@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "netlink/message.hpp"
 
 #include <libmnl/libmnl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Walking the netlink messages of one datagram: a pure function over a byte buffer.
 //
 // The walk checks every header against the bytes that remain (a truncated or lying header is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "netlink/netlink_socket.hpp"
 
 #include <linux/netlink.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NetlinkSocket: a netlink socket that owns its fd, port id, sequence counter and one receive
 // buffer that is reused for every read and never shrinks.
 //

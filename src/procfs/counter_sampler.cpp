@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "procfs/counter_sampler.hpp"
 
 #include <cerrno>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reading the counter files into model::CounterSnapshot, and a sampler that keeps the previous
 // read to give deltas and per-second rates tick after tick (counters --interval; the doctor and
 // the agent use the same object).

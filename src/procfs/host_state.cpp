@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "procfs/host_state.hpp"
 
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reads what `summary` and the doctor need besides the socket dump: /proc/net/sockstat{,6},
 // Tcp CurrEstab from /proc/net/snmp, and the tunables.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "procfs/proc_net.hpp"
 
 #include <netinet/in.h>
@@ -72,9 +73,9 @@ Result<bool> parse_proc_net_line(std::string_view line, uint8_t family, uint8_t 
     return fail(Error::usage("parse /proc/net line: family " + std::to_string(family) +
                              " is neither AF_INET nor AF_INET6"));
   }
-  if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP) {
+  if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP && protocol != IPPROTO_RAW) {
     return fail(Error::usage("parse /proc/net line: protocol " + std::to_string(protocol) +
-                             " is neither TCP nor UDP"));
+                             " is neither TCP, UDP nor raw"));
   }
 
   std::string_view rest = line;
@@ -154,7 +155,9 @@ Result<bool> parse_proc_net_line(std::string_view line, uint8_t family, uint8_t 
     return fail(bad_line("bad socket pointer", line));
   }
 
-  if (protocol == IPPROTO_UDP) {
+  // A raw socket's local "port" is its IP protocol (inet_num), as over raw_diag.
+  if (protocol == IPPROTO_RAW) out.raw_protocol = out.sport;
+  if (protocol != IPPROTO_TCP) {
     const std::string_view drops = next_token(rest);  // absent before 2.6.27
     if (!drops.empty() && !parse_u32(drops)) return fail(bad_line("bad drops", line));
     return true;

@@ -1,5 +1,6 @@
-// Parser of one line of /proc/net/{tcp,tcp6,udp,udp6} into a SocketRecord (the /proc fallback of
-// ss, reference: ; kernel: get_tcp4_sock, get_openreq4, get_timewait4_sock,
+// SPDX-License-Identifier: MIT
+// Parser of one line of /proc/net/{tcp,tcp6,udp,udp6,raw,raw6} into a SocketRecord (the /proc
+// fallback of ss, reference: ; kernel: get_tcp4_sock, get_openreq4, get_timewait4_sock,
 // get_tcp6_sock, udp4_format_sock, ip6_dgram_sock_seq_show).
 //
 // Pure and allocation-free on success. Column by column:
@@ -48,11 +49,11 @@ inline constexpr uint32_t kUserHz = 100;
 inline constexpr uint16_t kProcTcpInfoLen =
     static_cast<uint16_t>(offsetof(model::TcpInfo, snd_cwnd) + sizeof(model::TcpInfo::snd_cwnd));
 
-// Parses one line of a /proc/net/{tcp,tcp6,udp,udp6} file. `family` is AF_INET or AF_INET6 and
-// `protocol` IPPROTO_TCP or IPPROTO_UDP (which file the line came from). Returns false, leaving
-// `out` reset, for the header line and for blank lines; true with `out` filled for a socket line;
-// a kMalformed error naming the problem and quoting the line otherwise (`out` is then partly
-// filled and must not be used). Trailing columns beyond the known ones are ignored (newer
+// Parses one line of a /proc/net/{tcp,tcp6,udp,udp6,raw,raw6} file. `family` is AF_INET or AF_INET6
+// and `protocol` IPPROTO_TCP, IPPROTO_UDP or IPPROTO_RAW (which file the line came from). Returns
+// false, leaving `out` reset, for the header line and for blank lines; true with `out` filled for a
+// socket line; a kMalformed error naming the problem and quoting the line otherwise (`out` is then
+// partly filled and must not be used). Trailing columns beyond the known ones are ignored (newer
 // kernels may append).
 Result<bool> parse_proc_net_line(std::string_view line, uint8_t family, uint8_t protocol,
                                  model::SocketRecord& out);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "procfs/snmp.hpp"
 
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Counter files of /proc/net, named the way nstat names them.
 //
 //   table format (/proc/net/snmp, /proc/net/netstat): pairs of lines

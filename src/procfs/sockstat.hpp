@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // /proc/net/sockstat and /proc/net/sockstat6.
 //
 //   sockets: used 26

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "procfs/sysctl.hpp"
 
 #include <cerrno>

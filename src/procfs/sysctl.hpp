@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TCP-related tunables from <proc_root>/sys/net/....
 //
 // Every field is optional: a sysctl that does not exist reads as nullopt, not as an error.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small text helpers shared by the /proc parsers: line and token splitting over string_view and
 // whole-token number parsing with std::from_chars. Nothing here allocates except quote(), which
 // is for error messages only.

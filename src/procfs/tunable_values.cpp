@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "procfs/tunable_values.hpp"
 
 #include <cerrno>

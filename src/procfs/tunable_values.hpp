@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Current values of the tunables in model::tunable_catalog(), read from <proc_root>/sys/.
 //
 // A sysctl whose file does not exist reads as not present: the normal case for global sysctls

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/address.hpp"
 
 #include <sys/socket.h>
@@ -7,6 +8,7 @@
 #include <bit>
 #include <cstring>
 
+#include "model/tables.hpp"
 #include "render/append.hpp"
 
 namespace tcpscope::render {
@@ -203,13 +205,7 @@ void append_address_token(fmt::memory_buffer& out, const model::SocketRecord& re
     }
   }
   put(out, '%');
-  const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
-  if (!name.empty()) {
-    put(out, name);
-  } else {
-    put(out, "if");
-    put_int(out, rec.ifindex);
-  }
+  append_ifname(out, rec.ifindex, names);
   put(out, ':');
 }
 
@@ -228,6 +224,34 @@ void append_port_token(fmt::memory_buffer& out, const model::SocketRecord& rec, 
     }
   }
   put_int(out, port);
+}
+
+void append_ifname(fmt::memory_buffer& out, uint32_t ifindex, model::NameLookup* names) {
+  const std::string_view name = names != nullptr ? names->ifname(ifindex) : "";
+  if (!name.empty()) {
+    put(out, name);
+  } else {
+    put(out, "if");
+    put_int(out, ifindex);
+  }
+}
+
+void append_socket_name(fmt::memory_buffer& out, const model::SocketRecord& rec) {
+  put(out, model::netid_name(rec));
+  put(out, ' ');
+  const auto endpoint = [&](const std::array<uint8_t, 16>& a, uint16_t port) {
+    const bool v6 = rec.family == AF_INET6;
+    if (v6) put(out, '[');
+    append_plain_address(out, rec.family, a);
+    if (v6) put(out, ']');
+    put(out, ':');
+    put_int(out, port);
+  };
+  endpoint(rec.src, rec.sport);
+  if (rec.dport != 0 || !is_any6(rec.dst)) {
+    put(out, " -> ");
+    endpoint(rec.dst, rec.dport);
+  }
 }
 
 void append_endpoint(fmt::memory_buffer& out, const model::SocketRecord& rec, Side side,

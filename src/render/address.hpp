@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Address and port text of a socket, as ss prints it and in plain
 // form for JSON/CSV.
 //
@@ -48,6 +49,13 @@ void append_plain_address(fmt::memory_buffer& out, uint8_t family,
 // the device it is bound to, "127.0.0.1%lo:8080", "[::]%eth0:443". IPv6 addresses are always
 // bracketed (summary's and the doctor's form; ss's "*" for a dual-stack wildcard is not used).
 void append_listener_name(fmt::memory_buffer& out, const model::ListenerInfo& l);
+
+// An interface's name from `names`, or "if<N>" when it has none (or `names` is null).
+void append_ifname(fmt::memory_buffer& out, uint32_t ifindex, model::NameLookup* names);
+
+// A socket in one line for messages: "tcp 127.0.0.1:5000 -> 127.0.0.1:40000",
+// "udp [::1]:53", "raw 0.0.0.0:1".
+void append_socket_name(fmt::memory_buffer& out, const model::SocketRecord& rec);
 
 // Longest text append_plain_address can produce ("ffff:ffff:...:255.255.255.255" is 45).
 inline constexpr size_t kMaxPlainAddressLen = 45;

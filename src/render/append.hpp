@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small append helpers shared by the renderers (internal to src/render/).
 //
 // They write straight into the caller's fmt::memory_buffer: no std::string, no locale, no
@@ -24,6 +25,7 @@
 namespace tcpscope::render::detail {
 
 inline void put_n(fmt::memory_buffer& out, const char* s, size_t n) {
+  if (n == 0) return;  // s may then be null (an empty string_view): memcpy must not see it
   const size_t size = out.size();
   out.resize(size + n);  // grows geometrically when needed
   std::memcpy(out.data() + size, s, n);

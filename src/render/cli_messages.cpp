@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/cli_messages.hpp"
 
 #include <array>
@@ -34,12 +35,13 @@ struct Habit {
 
 constexpr std::array kHabits{
     Habit{"sockets summary", "-s --summary", "`tcpscope summary` prints what ss -s prints"},
-    Habit{"sockets summary", "-K --kill",
-          "tcpscope only reads the socket table; closing sockets is left to ss -K"},
-    Habit{"sockets summary",
+    Habit{"summary", "-K --kill", "`tcpscope sockets -K FILTER` destroys sockets"},
+    Habit{"summary",
           "-x --unix -0 --packet -w --raw -S --sctp -d --dccp -M --mptcp --vsock --tipc --xdp "
           "-f --family -A --query --socket",
-          "tcpscope shows TCP and UDP sockets (-t, -u); use ss for the other kinds"},
+          "summary counts unix, packet, raw and MPTCP sockets itself; `tcpscope sockets -x` (-0, "
+          "-w, -M, -A ...) lists them"},
+    Habit{"sockets", "-d --dccp", "DCCP is gone from current kernels; tcpscope has no -d"},
     Habit{"sockets summary", "-D --diag", "use --record FILE to save the raw dump (as ss -D does)"},
     Habit{"sockets summary", "-E --events", "tcpscope has no event mode; `ss -E` follows closes"},
     Habit{"counters", "-d --scan -t",

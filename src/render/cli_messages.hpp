@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The command line's own messages: the parser's wordings rewritten into the project's one-line
 // style, hints for habits carried over from ss and nstat, and the version line.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `counters`: nstat's text, JSON and history formats, byte for byte, the live mode's JSON Lines,
 // and the --explain page. Which rows a run prints is model/nstat.hpp's business; this only
 // writes them.

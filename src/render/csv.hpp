@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CSV rendering: a fixed, documented column set (docs/json.md, "CSV columns"), one row per
 // socket, RFC 4180 quoting, LF line ends. Absent values are empty fields, never 0.
 //

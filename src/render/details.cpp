@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/details.hpp"
 
 #include <fmt/compile.h>
@@ -12,6 +13,7 @@
 #include "model/tcp_state.hpp"
 #include "render/append.hpp"
 #include "render/number_format.hpp"
+#include "render/other_sockets.hpp"
 
 namespace tcpscope::render {
 
@@ -489,6 +491,7 @@ void append_details(fmt::memory_buffer& out, const SocketRecord& rec, const Deta
     if (!opts.oneline) put(out, "\n\t");
     if (opts.memory) append_memory(out, rec);
     if (opts.info) append_tcp_info(out, rec, opts);
+    if (opts.info && rec.mptcp) append_mptcp_info(out, rec);
   }
 }
 

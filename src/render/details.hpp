@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The ss detail column: everything ss 6.1 prints after the peer port for an INET socket
 //, appended to the caller's buffer with no allocation.
 //

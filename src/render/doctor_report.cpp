@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/doctor_report.hpp"
 
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The doctor's report as text (worst first, then one "all clear" line) and as JSON (schema in
 // docs/doctor.md). Pure: both append to a fmt::memory_buffer; the report is computed by
 // src/doctor (doctor::diagnose()).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/json.hpp"
 
 #include <fmt/compile.h>
@@ -7,11 +8,13 @@
 #include <cstring>
 #include <type_traits>
 
+#include "model/tables.hpp"
 #include "model/tcp_info_fields.hpp"
 #include "model/tcp_state.hpp"
 #include "render/address.hpp"
 #include "render/append.hpp"
 #include "render/details.hpp"
+#include "render/other_sockets.hpp"
 
 namespace tcpscope::render {
 
@@ -86,6 +89,12 @@ std::string_view family_name(uint8_t family) {
       return "ipv4";
     case kAfInet6:
       return "ipv6";
+    case kAfUnix:
+      return "unix";
+    case kAfPacket:
+      return "packet";
+    case kAfVsock:
+      return "vsock";
     default:
       return "unknown";
   }
@@ -140,22 +149,202 @@ void tcp_info(Object& parent, const SocketRecord& rec) {
   o.close();
 }
 
+std::string_view protocol_name(const SocketRecord& rec) {
+  switch (model::table_of(rec)) {
+    case model::Table::kTcp:
+      return "tcp";
+    case model::Table::kUdp:
+      return "udp";
+    case model::Table::kRaw:
+      return "raw";
+    case model::Table::kMptcp:
+      return "mptcp";
+    case model::Table::kSctp:
+      return "sctp";
+    case model::Table::kUnixStream:
+      return "stream";
+    case model::Table::kUnixDgram:
+      return "dgram";
+    case model::Table::kUnixSeqpacket:
+      return "seqpacket";
+    case model::Table::kPacketRaw:
+      return "raw";
+    case model::Table::kPacketDgram:
+    case model::Table::kVsockDgram:
+      return "dgram";
+    case model::Table::kVsockStream:
+      return "stream";
+    default:
+      return "unknown";
+  }
+}
+
+// "ifindex" and "ifname" of a socket bound to an interface.
+void interface(Object& o, const SocketRecord& rec, model::NameLookup* names) {
+  if (rec.ifindex == 0) return;
+  o.num("ifindex", rec.ifindex);
+  const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
+  if (!name.empty()) o.str("ifname", name);
+}
+
+void skmem(Object& o, const SocketRecord& rec) {
+  static constexpr std::array<std::string_view, 9> kNames = {
+      "rmem_alloc",  "rcvbuf", "wmem_alloc", "sndbuf", "fwd_alloc",
+      "wmem_queued", "optmem", "backlog",    "drops"};
+  Object m = o.object("skmem");
+  const size_t n = rec.skmem_count < kNames.size() ? rec.skmem_count : kNames.size();
+  for (size_t i = 0; i < n; ++i) m.num(kNames[i], rec.skmem[i]);
+  m.close();
+}
+
+void shutdown(Object& o, const SocketRecord& rec) {
+  Object s = o.object("shutdown");
+  s.boolean("recv", (rec.shutdown & 1) != 0);
+  s.boolean("send", (rec.shutdown & 2) != 0);
+  s.close();
+}
+
+// A unix socket: its name, inodes and queues (docs/json.md, "Unix sockets").
+void unix_json(Object& o, const SocketRecord& rec) {
+  if (rec.has(model::kAttrUnixName) && rec.name_len != 0) {
+    fmt::memory_buffer name;
+    append_unix_name(name, rec);
+    o.str("name", {name.data(), name.size()});
+    o.boolean("abstract", rec.name[0] == '\0');
+  }
+  o.num("inode", rec.inode);
+  if (rec.has(model::kAttrUnixPeer)) o.num("peer_inode", rec.peer_inode);
+  o.num("recv_q", rec.rqueue);
+  o.num("send_q", rec.wqueue);
+  if (rec.has(model::kAttrUid)) o.num("uid", rec.uid);
+  o.num("cookie", rec.cookie);
+  if (rec.has(model::kAttrUnixVfs)) {
+    Object v = o.object("file");
+    v.num("inode", rec.vfs_inode);
+    v.num("dev", rec.vfs_dev);
+    v.close();
+  }
+  if (rec.has(model::kAttrUnixIcons)) {
+    o.key("pending");
+    put(o.out(), '[');
+    for (uint32_t i = 0; i < rec.icons_count; ++i) {
+      if (i != 0) put(o.out(), ',');
+      detail::put_int(o.out(), rec.icon(i));
+    }
+    put(o.out(), ']');
+  }
+  if (rec.has(model::kAttrShutdown)) shutdown(o, rec);
+  if (rec.has(model::kAttrSkMeminfo)) skmem(o, rec);
+}
+
+void packet_json(Object& o, const SocketRecord& rec, model::NameLookup* names) {
+  o.num("eth_protocol", rec.raw_protocol);
+  interface(o, rec, names);
+  o.num("recv_q", rec.rqueue);
+  if (rec.has(model::kAttrUid)) o.num("uid", rec.uid);
+  o.num("inode", rec.inode);
+  o.num("cookie", rec.cookie);
+  if (rec.has(model::kAttrPacketInfo)) {
+    Object p = o.object("packet");
+    p.num("version", rec.packet.version);
+    p.num("copy_thresh", rec.packet.copy_thresh);
+    p.num("flags", rec.packet.flags);
+    p.close();
+  }
+  const auto ring = [&o](std::string_view key, const model::PacketRing& r) {
+    Object g = o.object(key);
+    g.num("block_size", r.block_size);
+    g.num("block_nr", r.block_nr);
+    g.num("frame_size", r.frame_size);
+    g.num("frame_nr", r.frame_nr);
+    g.num("retire_tmo", r.retire_tmo);
+    g.num("features", r.features);
+    g.close();
+  };
+  if (rec.has(model::kAttrPacketRxRing)) ring("ring_rx", rec.rx_ring);
+  if (rec.has(model::kAttrPacketTxRing)) ring("ring_tx", rec.tx_ring);
+  if (rec.has(model::kAttrPacketFanout)) {
+    Object f = o.object("fanout");
+    f.num("id", rec.fanout & 0xffff);
+    f.num("type", (rec.fanout >> 16) & 0xffff);
+    f.close();
+  }
+  if (rec.has(model::kAttrPacketFilter)) o.num("bpf_filter_len", rec.filter_len);
+  if (rec.has(model::kAttrSkMeminfo)) skmem(o, rec);
+}
+
+// A vsock socket: context ids and ports (4294967295 = any), inode, cookie.
+void vsock_json(Object& o, const SocketRecord& rec) {
+  o.num("local_cid", rec.vsock_src_cid);
+  o.num("local_port", rec.vsock_src_port);
+  o.num("peer_cid", rec.vsock_dst_cid);
+  o.num("peer_port", rec.vsock_dst_port);
+  o.num("inode", rec.inode);
+  o.num("cookie", rec.cookie);
+  shutdown(o, rec);
+}
+
+void mptcp_json(Object& parent, const SocketRecord& rec) {
+  const model::MptcpInfo& m = rec.mptcp_info;
+  Object o = parent.object("mptcp_info");
+  o.num("subflows", m.subflows);
+  o.num("add_addr_signal", m.add_addr_signal);
+  o.num("add_addr_accepted", m.add_addr_accepted);
+  o.num("subflows_max", m.subflows_max);
+  o.num("add_addr_signal_max", m.add_addr_signal_max);
+  o.num("add_addr_accepted_max", m.add_addr_accepted_max);
+  o.boolean("fallback", (m.flags & 1) != 0);
+  o.boolean("remote_key", (m.flags & 2) != 0);
+  o.num("token", m.token);
+  o.num("write_seq", m.write_seq);
+  o.num("snd_una", m.snd_una);
+  o.num("rcv_nxt", m.rcv_nxt);
+  o.num("local_addr_used", m.local_addr_used);
+  o.num("local_addr_max", m.local_addr_max);
+  o.boolean("csum_enabled", m.csum_enabled != 0);
+  // Fields of later kernels, written only when the kernel's struct reached them.
+  const auto has = [&rec](size_t end) { return rec.mptcp_info_len >= end; };
+  if (has(offsetof(model::MptcpInfo, bytes_retrans))) o.num("retransmits", m.retransmits);
+  if (has(offsetof(model::MptcpInfo, bytes_sent))) o.num("bytes_retrans", m.bytes_retrans);
+  if (has(offsetof(model::MptcpInfo, bytes_received))) o.num("bytes_sent", m.bytes_sent);
+  if (has(offsetof(model::MptcpInfo, bytes_acked))) o.num("bytes_received", m.bytes_received);
+  if (has(offsetof(model::MptcpInfo, subflows_total))) o.num("bytes_acked", m.bytes_acked);
+  if (has(offsetof(model::MptcpInfo, endp_laminar_max))) o.num("subflows_total", m.subflows_total);
+  if (has(offsetof(model::MptcpInfo, last_data_sent) + 4)) {
+    o.num("last_data_sent_ms", m.last_data_sent);
+  }
+  if (has(offsetof(model::MptcpInfo, last_data_recv) + 4)) {
+    o.num("last_data_recv_ms", m.last_data_recv);
+  }
+  if (has(offsetof(model::MptcpInfo, last_ack_recv) + 4))
+    o.num("last_ack_recv_ms", m.last_ack_recv);
+  o.close();
+}
+
 }  // namespace
 
 void append_json(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLookup* names) {
   Object o(out);
   o.str("family", family_name(rec.family));
-  o.str("protocol", rec.protocol == 6 ? "tcp" : rec.protocol == 17 ? "udp" : "unknown");
+  o.str("protocol", protocol_name(rec));
   o.str("state", model::state_key(rec.state));
+  if (rec.family == kAfUnix || rec.family == kAfPacket || rec.family == kAfVsock) {
+    if (rec.family == kAfUnix) {
+      unix_json(o, rec);
+    } else if (rec.family == kAfPacket) {
+      packet_json(o, rec, names);
+    } else {
+      vsock_json(o, rec);
+    }
+    o.close();
+    return;
+  }
+  if (model::table_of(rec) == model::Table::kRaw) o.num("ip_protocol", rec.raw_protocol);
   address(o, "local_address", rec, rec.src);
   o.num("local_port", rec.sport);
   address(o, "peer_address", rec, rec.dst);
   o.num("peer_port", rec.dport);
-  if (rec.ifindex != 0) {
-    o.num("ifindex", rec.ifindex);
-    const std::string_view name = names != nullptr ? names->ifname(rec.ifindex) : "";
-    if (!name.empty()) o.str("ifname", name);
-  }
+  interface(o, rec, names);
   o.num("recv_q", rec.rqueue);
   o.num("send_q", rec.wqueue);
   if (rec.timer != 0) {
@@ -176,12 +365,7 @@ void append_json(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLo
     if (!path.empty()) o.str("cgroup", path);
   }
   if (rec.has(model::kAttrSkV6Only)) o.boolean("v6only", rec.v6only != 0);
-  if (rec.has(model::kAttrShutdown)) {
-    Object s = o.object("shutdown");
-    s.boolean("recv", (rec.shutdown & 1) != 0);
-    s.boolean("send", (rec.shutdown & 2) != 0);
-    s.close();
-  }
+  if (rec.has(model::kAttrShutdown)) shutdown(o, rec);
   if (rec.has(model::kAttrTos)) o.num("tos", rec.tos);
   if (rec.has(model::kAttrTclass)) o.num("tclass", rec.tclass);
   if (rec.has(model::kAttrClassId)) o.num("class_id", rec.class_id);
@@ -203,15 +387,7 @@ void append_json(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLo
     m.num("tmem", rec.meminfo.tmem);
     m.close();
   }
-  if (rec.has(model::kAttrSkMeminfo)) {
-    static constexpr std::array<std::string_view, 9> kNames = {
-        "rmem_alloc",  "rcvbuf", "wmem_alloc", "sndbuf", "fwd_alloc",
-        "wmem_queued", "optmem", "backlog",    "drops"};
-    Object m = o.object("skmem");
-    const size_t n = rec.skmem_count < kNames.size() ? rec.skmem_count : kNames.size();
-    for (size_t i = 0; i < n; ++i) m.num(kNames[i], rec.skmem[i]);
-    m.close();
-  }
+  if (rec.has(model::kAttrSkMeminfo)) skmem(o, rec);
   if (rec.has(model::kAttrCong)) o.str("congestion", rec.cong_name());
   if (rec.has(model::kAttrBbrInfo)) {
     Object b = o.object("bbr");
@@ -239,6 +415,7 @@ void append_json(fmt::memory_buffer& out, const SocketRecord& rec, model::NameLo
     d.close();
   }
   if (rec.has(model::kAttrInfo)) tcp_info(o, rec);
+  if (rec.has(model::kAttrMptcpInfo)) mptcp_json(o, rec);
   o.close();
 }
 

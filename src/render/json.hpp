@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON rendering of one socket: a single object with every field the record carries, streamed
 // into the caller's buffer (no DOM). Field names and units: docs/json.md.
 //

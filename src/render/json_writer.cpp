@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/json_writer.hpp"
 
 #include <fmt/compile.h>

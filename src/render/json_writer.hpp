@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one JSON writer: every JSON document tcpscope prints (summary, sysctl, counters, the
 // doctor, the agent's JSON lines) is streamed through a JsonWriter into a fmt::memory_buffer,
 // and every string goes through one escaper, append_json_string(). No DOM is built.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Rendering a model::MetricSet for the agent's sinks:
 //   Prometheus text exposition format 0.0.4 (HELP and TYPE once per family, escaped labels);
 //   statsd lines, as Graphite paths or with DogStatsD tags (docs/agent.md, "statsd");

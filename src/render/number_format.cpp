@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/number_format.hpp"
 
 #include <fmt/compile.h>

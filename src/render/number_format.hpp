@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // printf-exact number formats for the ss detail column (internal to src/render/).
 //
 // ss prints tcp_info with printf's %g, %.3g, %.0f and %.1f. fmt produces the same text, but its

@@ -1,12 +1,15 @@
+// SPDX-License-Identifier: MIT
 #include "render/socket_output.hpp"
 
 #include <fmt/format.h>
 
+#include "model/tables.hpp"
 #include "model/tcp_state.hpp"
 #include "render/address.hpp"
 #include "render/append.hpp"
 #include "render/csv.hpp"
 #include "render/json.hpp"
+#include "render/other_sockets.hpp"
 
 namespace tcpscope::render {
 
@@ -15,7 +18,6 @@ namespace {
 using detail::put;
 using model::SocketRecord;
 
-constexpr uint8_t kProtoUdp = 17;
 constexpr size_t kFlushBytes = 1 << 20;
 
 // ss -p's text: ` users:(("name",pid=N,fd=N),...)`.
@@ -63,8 +65,12 @@ class TablePrinter final : public SocketPrinter {
   void on_socket(const SocketRecord& r) override {
     auto& t = table_.text();
     table_.begin_row();
-    put(t, r.protocol == kProtoUdp ? std::string_view("udp") : std::string_view("tcp"));
+    put(t, model::netid_name(r));
     table_.end_cell(kColNetid);
+    if (r.family == kAfUnix || r.family == kAfPacket || r.family == kAfVsock) {
+      other_family_row(r);
+      return;
+    }
     put(t, model::ss_state_name(r.state));
     table_.end_cell(kColState);
     detail::put_int(t, static_cast<int32_t>(r.rqueue));  // ss prints queues with %d
@@ -87,6 +93,55 @@ class TablePrinter final : public SocketPrinter {
   bool finish() override { return table_.flush(); }
 
  private:
+  // A unix, packet or vsock row, after its Netid cell.
+  void other_family_row(const SocketRecord& r) {
+    auto& t = table_.text();
+    put(t, model::ss_state_name(r.state));
+    table_.end_cell(kColState);
+    detail::put_int(t, static_cast<int32_t>(r.rqueue));
+    table_.end_cell(kColRecvQ);
+    detail::put_int(t, static_cast<int32_t>(r.wqueue));
+    table_.end_cell(kColSendQ);
+    if (r.family == kAfUnix) {
+      append_unix_local_address(t, r);
+      table_.end_cell(kColLocalAddr);
+      detail::put_int(t, r.inode);
+      table_.end_cell(kColLocalPort);
+      put(t, "* ");
+      table_.end_cell(kColPeerAddr);
+      detail::put_int(t, r.peer_inode);
+      table_.end_cell(kColPeerPort);
+    } else if (r.family == kAfVsock) {
+      // ss: "CID:" and "PORT" for each side; no details.
+      append_vsock_id(t, r.vsock_src_cid);
+      put(t, ':');
+      table_.end_cell(kColLocalAddr);
+      append_vsock_id(t, r.vsock_src_port);
+      table_.end_cell(kColLocalPort);
+      append_vsock_id(t, r.vsock_dst_cid);
+      put(t, ':');
+      table_.end_cell(kColPeerAddr);
+      append_vsock_id(t, r.vsock_dst_port);
+      table_.end_cell(kColPeerPort);
+    } else {
+      append_packet_local_address(t, r, numeric_);
+      table_.end_cell(kColLocalAddr);
+      append_packet_interface(t, r, l_.names);
+      table_.end_cell(kColLocalPort);
+      put(t, '*');
+      table_.end_cell(kColPeerAddr);
+      table_.end_cell(kColPeerPort);
+    }
+    if (l_.owners != nullptr && r.inode != 0) append_users_text(t, *l_.owners, r.inode);
+    if (r.family == kAfUnix) {
+      append_unix_details(t, r, details_);
+    } else if (r.family == kAfPacket) {
+      append_packet_details(t, r, details_);
+    }
+    table_.end_details();
+    table_.end_row();
+  }
+
   // With -r, a host name replaces the address (ss prints "name:" without brackets).
   void address(fmt::memory_buffer& t, const SocketRecord& r, Side side) {
     if (l_.hosts != nullptr) {

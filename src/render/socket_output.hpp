@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `sockets` output: one printer per format (ss's table, JSON, CSV), each a SocketVisitor that
 // streams as sockets arrive into a reused buffer and writes to a FILE*.
 //

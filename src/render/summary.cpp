@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/summary.hpp"
 
 #include <sys/socket.h>
@@ -151,8 +152,75 @@ void append_ss_summary_text(fmt::memory_buffer& b, const HostState& h) {
   row("FRAG", s.frag_inuse, s.frag6_inuse);
 }
 
+namespace {
+
+// The tables summary counts beyond TCP and UDP, in ss's order.
+constexpr std::array<model::Table, 7> kOtherTables = {
+    model::Table::kUnixStream, model::Table::kUnixDgram,   model::Table::kUnixSeqpacket,
+    model::Table::kPacketRaw,  model::Table::kPacketDgram, model::Table::kRaw,
+    model::Table::kMptcp};
+
+std::string_view other_netid(model::Table t) {
+  switch (t) {
+    case model::Table::kUnixStream:
+      return "u_str";
+    case model::Table::kUnixDgram:
+      return "u_dgr";
+    case model::Table::kUnixSeqpacket:
+      return "u_seq";
+    case model::Table::kPacketRaw:
+      return "p_raw";
+    case model::Table::kPacketDgram:
+      return "p_dgr";
+    case model::Table::kRaw:
+      return "raw";
+    default:
+      return "mptcp";
+  }
+}
+
+struct OtherCounts {
+  uint64_t total, estab, listen, unconn;
+};
+OtherCounts other_counts(const model::TableCensus& o, model::Table t) {
+  OtherCounts n{o.total(t), o.in(t, TcpState::kEstablished), o.in(t, TcpState::kListen),
+                o.in(t, TcpState::kClose)};
+  return n;
+}
+
+void others_text(fmt::memory_buffer& b, const model::TableCensus& o) {
+  auto out = fmt::appender(b);
+  fmt::format_to(out, "\nOther sockets (this network namespace, from the socket dumps)\n");
+  fmt::format_to(out, "  {:<8} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "Netid", "Total", "ESTAB",
+                 "LISTEN", "UNCONN", "other");
+  for (model::Table t : kOtherTables) {
+    if ((o.dumped & model::table_bit(t)) == 0) continue;
+    const OtherCounts n = other_counts(o, t);
+    fmt::format_to(out, "  {:<8} {:>10} {:>10} {:>10} {:>10} {:>10}\n", other_netid(t), n.total,
+                   n.estab, n.listen, n.unconn, n.total - n.estab - n.listen - n.unconn);
+  }
+}
+
+void others_json(JsonWriter& w, const model::TableCensus& o) {
+  w.key("other_sockets").begin_object(Layout::kBlock);
+  for (model::Table t : kOtherTables) {
+    if ((o.dumped & model::table_bit(t)) == 0) continue;
+    const OtherCounts n = other_counts(o, t);
+    w.key(other_netid(t)).begin_object(Layout::kInline);
+    w.key("total").value(static_cast<int64_t>(n.total));
+    w.key("established").value(static_cast<int64_t>(n.estab));
+    w.key("listen").value(static_cast<int64_t>(n.listen));
+    w.key("close").value(static_cast<int64_t>(n.unconn));
+    w.end_object();
+  }
+  w.end_object();
+}
+
+}  // namespace
+
 void append_summary_json(fmt::memory_buffer& b, const Census& c, const HostState& h,
-                         std::string_view netns, std::string_view source) {
+                         std::string_view netns, std::string_view source,
+                         const model::TableCensus* others) {
   JsonWriter w(b, 2);
   w.begin_object(Layout::kBlock);
   w.key("netns");
@@ -216,11 +284,13 @@ void append_summary_json(fmt::memory_buffer& b, const Census& c, const HostState
   } else {
     w.null();
   }
+  if (others != nullptr) others_json(w, *others);
   w.end_object();
   b.push_back('\n');
 }
 
-void append_summary_text(fmt::memory_buffer& b, const Census& c, const HostState& h) {
+void append_summary_text(fmt::memory_buffer& b, const Census& c, const HostState& h,
+                         const model::TableCensus* others) {
   auto o = fmt::appender(b);
   append_ss_summary_text(b, h);
 
@@ -284,6 +354,7 @@ void append_summary_text(fmt::memory_buffer& b, const Census& c, const HostState
   fmt::format_to(o,
                  "\nNote: sockstat's alloc, orphan and mem are machine-wide, not per network "
                  "namespace.\n");
+  if (others != nullptr) others_text(b, *others);
 }
 
 }  // namespace tcpscope::render

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `sysctl`: the tunables of model::tunable_catalog() with their values, kernel defaults, scope
 // and meaning, as a text table or JSON (schema in docs/cli.md). Pure: both write into a buffer.
 #pragma once

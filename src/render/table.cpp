@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/table.hpp"
 
 #include <algorithm>

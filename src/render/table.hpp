@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TableWriter: ss's column layout, streamed in bounded batches.
 //
 // Like ss, column widths come from the longest token of each column (header included unless

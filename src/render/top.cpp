@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/top.hpp"
 
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope top`'s text: the cells of its panes (shared by the screen and batch mode), batch
 // mode's plain-text refresh and the JSON Lines object of one refresh. Pure: reads a
 // model::TopSnapshot and appends to a buffer.

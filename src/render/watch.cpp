@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/watch.hpp"
 
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope watch`'s output: one closed socket per JSON line or CSV row (the socket's fields as
 // `sockets --json` / `--format csv` write them, after the time, the namespace and the
 // direction), the record of lost events, and the per-interval summary (text and JSON).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/census_dump.hpp"
 
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The census dumps shared by `summary`, `doctor` and the agent: listeners first (only the
 // listening hash, with SKMEMINFO for per-listener drops), then every other TCP state at header
 // level (no attribute walk), then UDP. Each visitor sees every record.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/destroy_events.hpp"
 
 #include <linux/net_namespace.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Socket destroy events: the kernel's sock_diag multicast of every TCP/UDP socket it frees, with
 // the socket's addresses, cookie and (TCP) its final tcp_info. No privilege is needed; a
 // subscription sees the network namespace it was opened in, or, with NETLINK_LISTEN_ALL_NSID

@@ -1,4 +1,7 @@
+// SPDX-License-Identifier: MIT
 #include "source/filtering.hpp"
+
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -22,6 +25,7 @@ Result<ActiveFilter> ActiveFilter::make(const FilterArgs& args, const SourceOpti
   po.family = args.family;
   po.tcp = args.tcp;
   po.udp = args.udp;
+  po.unix_ports = args.unix_ports;
   auto parsed = diag::parse_filter(input, po);
   if (!parsed) return fail(std::move(parsed.error()));
   f.filter_ = std::move(*parsed);
@@ -43,6 +47,11 @@ Result<ActiveFilter> ActiveFilter::make(const FilterArgs& args, const SourceOpti
 Result<model::DumpStats> ActiveFilter::dump(SocketSource& src, model::DumpRequest req,
                                             model::SocketVisitor& visitor) {
   if (filter_.expr.empty()) return src.dump(req, visitor);
+  if (req.family != AF_INET && req.family != AF_INET6) {
+    // unix_diag and packet_diag take no bytecode: every record is checked here.
+    diag::FilteringVisitor all(filter_.expr, ctx_, false, visitor);
+    return src.dump(req, all);
+  }
   diag::Program program = diag::compile_filter(filter_.expr, req.family);
   if (program.kind == diag::ProgramKind::kMatchNone) return model::DumpStats{};
   if (program.kind == diag::ProgramKind::kBytecode) req.bytecode = program.bytecode;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The filter expression of `sockets` and `summary`: parsed once, compiled per dump to kernel
 // bytecode, and checked in user space wherever the kernel could not decide.
 #pragma once
@@ -17,7 +18,8 @@ namespace tcpscope::source {
 struct FilterArgs {
   const std::vector<std::string>* words = nullptr;  // positional words
   std::string file;                                 // -F FILE ("-" = stdin), may be empty
-  uint8_t family = 0;                               // -4 / -6
+  uint8_t family = 0;       // -4 / -6, or AF_UNIX (-x): the family of unprefixed addresses
+  bool unix_ports = false;  // unix tables dumped: inode "ports"
   bool tcp = true;
   bool udp = true;
 };
@@ -31,6 +33,7 @@ class ActiveFilter {
 
   const std::optional<model::StateMask>& states() const { return filter_.states; }
   bool has_expression() const { return !filter_.expr.empty(); }
+  bool uses_unix() const { return filter_.uses_unix(); }
 
   // One dump with the expression applied: compiled into the request's bytecode, and evaluated
   // in user space for what the kernel did not decide (the /proc fallback, a replay, parts the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/host_record.hpp"
 
 #include <net/if.h>

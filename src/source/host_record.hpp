@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a replay needs besides the socket dump, carried in the record file as a frame with
 // protocol 0 (record_file.hpp): the host numbers and limits `summary` shows (sockstat, Tcp
 // CurrEstab, the tunables) and the interface names of the recording namespace, so that a replay

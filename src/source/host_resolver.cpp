@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/host_resolver.hpp"
 
 #include <netdb.h>

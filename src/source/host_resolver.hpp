@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HostResolver: reverse DNS for `-r`, one lookup per distinct address (hits and misses cached),
 // as ss does. v4-mapped IPv6 addresses are looked up as IPv4.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/name_cache.hpp"
 
 #include <dirent.h>
@@ -143,6 +144,22 @@ std::pair<uint16_t, uint16_t> NameCache::ephemeral_range() {
 }
 
 std::string_view NameCache::service(uint16_t port, uint8_t protocol) {
+  if (protocol == IPPROTO_RAW) {
+    // A raw socket's "port" is its IP protocol: named as iproute2's inet_proto_n2a names it.
+    auto [it, inserted] = services_.try_emplace((uint32_t{protocol} << 16) | port);
+    if (inserted) {
+      protoent pe{};
+      protoent* result = nullptr;
+      char buf[1024];
+      if (port <= 255 && getprotobynumber_r(port, &pe, buf, sizeof buf, &result) == 0 &&
+          result != nullptr && result->p_name != nullptr) {
+        it->second = result->p_name;
+      } else {
+        it->second = "ipproto-" + std::to_string(port);
+      }
+    }
+    return it->second;
+  }
   const char* proto = protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_UDP ? "udp" : nullptr;
   if (proto == nullptr) return {};
   const auto [lo, hi] = ephemeral_range();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NameCache: the real model::NameLookup. Asks the system once per key and remembers the answer,
 // hits and misses alike, so rendering 200k sockets costs one lookup per distinct name.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/netlink_source.hpp"
 
 #include "procfs/host_state.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NetlinkSource: live sock_diag dumps; optionally records every datagram (--record).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/netns_finder.hpp"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every network namespace of the host, found once, and named as operators know it.
 //
 // Found: the bind mounts under /var/run/netns (ip netns, the CNI plugins of containerd and

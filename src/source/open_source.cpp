@@ -1,3 +1,8 @@
+// SPDX-License-Identifier: MIT
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 
@@ -21,11 +26,13 @@ class AutoSource final : public SocketSource {
                                 model::SocketVisitor& visitor) override {
     if (netlink_) {
       auto r = netlink_->dump(req, visitor);
-      if (r || !falls_back(r.error())) {
+      if (r || !falls_back(r.error()) || !has_proc_file(req)) {
         used_ = "netlink";
         return r;
       }
-      notice(r.error());
+      // Raw sockets have /proc files with all raw_diag would say (but the cookie), and most
+      // kernels build no raw_diag: read them as ss does, without a word.
+      if (req.protocol != IPPROTO_RAW || r.error().err() != ENOENT) notice(r.error());
     }
     used_ = "proc";
     return proc_.dump(req, visitor);
@@ -42,6 +49,12 @@ class AutoSource final : public SocketSource {
   }
 
  private:
+  // /proc/net has files for TCP, UDP and raw only (unix and packet are not read from /proc).
+  static bool has_proc_file(const model::DumpRequest& req) {
+    return (req.family == AF_INET || req.family == AF_INET6) && !req.mptcp &&
+           (req.protocol == IPPROTO_TCP || req.protocol == IPPROTO_UDP ||
+            req.protocol == IPPROTO_RAW);
+  }
   static bool falls_back(const Error& e) {
     return e.kind() == ErrorKind::kPermission || e.kind() == ErrorKind::kUnsupported;
   }

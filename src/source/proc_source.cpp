@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/proc_source.hpp"
 
 #include <netinet/in.h>
@@ -20,6 +21,9 @@ const char* proc_net_file(uint8_t family, uint8_t protocol) {
   } else if (protocol == IPPROTO_UDP) {
     if (family == AF_INET) return "udp";
     if (family == AF_INET6) return "udp6";
+  } else if (protocol == IPPROTO_RAW) {
+    if (family == AF_INET) return "raw";
+    if (family == AF_INET6) return "raw6";
   }
   return nullptr;
 }
@@ -41,7 +45,7 @@ model::StateMask proc_mask(model::StateMask states) {
 // `duplicates` and `restarts` stay 0: the file is read in one go and has no sequence.
 Result<model::DumpStats> ProcSource::dump(const model::DumpRequest& req,
                                           model::SocketVisitor& visitor) {
-  const char* file = proc_net_file(req.family, req.protocol);
+  const char* file = req.mptcp ? nullptr : proc_net_file(req.family, req.protocol);
   if (file == nullptr) {
     return fail(Error(ErrorKind::kUnsupported, "no /proc fallback for family " +
                                                    std::to_string(req.family) + " protocol " +

@@ -1,9 +1,10 @@
-// ProcSource: socket records from /proc/net/{tcp,tcp6,udp,udp6}.
+// SPDX-License-Identifier: MIT
+// ProcSource: socket records from /proc/net/{tcp,tcp6,udp,udp6,raw,raw6}.
 //
 // One dump = one whole-file read into a reused buffer, then one parse per line
 // (procfs::parse_proc_net_line); the request's state mask is applied here, its bytecode is not
-// (the caller filters in user space, as ss does in /proc mode). Only IPv4/IPv6 TCP and UDP have
-// /proc files; anything else is a kUnsupported error.
+// (the caller filters in user space, as ss does in /proc mode). Only IPv4/IPv6 TCP, UDP and raw
+// have /proc files; anything else is a kUnsupported error.
 #pragma once
 
 #include <string>

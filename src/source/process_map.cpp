@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/process_map.hpp"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ProcessMap: socket inode -> the processes and descriptors that hold it (`-p`).
 //
 // Two ways to build it, same result (except for races with processes that come and go):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ProcessMap's BPF walk: loads the iter/task_file program of bpf/process_map.bpf.c (embedded at
 // build time) through libbpf, reads its fixed-size records and sorts them as the /proc walk does.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/record_file.hpp"
 
 #include <fcntl.h>
@@ -33,7 +34,7 @@ void RecordWriter::on_datagram(const model::DumpRequest& req, std::span<const st
   std::memcpy(head, kRecordMagic, 4);
   head[4] = kRecordVersion;
   head[5] = req.family;
-  head[6] = req.protocol;
+  head[6] = frame_protocol(req);
   head[7] = req.ext;
   const uint32_t states = req.states;
   const auto len = static_cast<uint32_t>(bytes.size());

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The --record file format: a sequence of frames, one per netlink datagram received.
 //
 //   0       4   5   6   7   8               12              16
@@ -9,7 +10,10 @@
 // 2. fam/pro/ext/states: the request the datagram answered (host byte order).
 // 3. length: datagram size in bytes; the datagram follows, padded with zeros to 4 bytes.
 // A file made by `ss -D` (raw datagrams of a TCP dump, no frames) is read as TCP datagrams.
-// 4. A frame with protocol 0 is not a datagram but host data that a replay needs (kind in ext,
+// 4. pro is the request's protocol byte, except for requests it cannot tell apart: MPTCP
+//    (whose byte is TCP's) is 0xFE, and AF_UNIX / AF_PACKET dumps (protocol 0) are 1
+//    (frame_protocol()).
+// 5. A frame with protocol 0 is not a datagram but host data that a replay needs (kind in ext,
 //    see host_record.hpp); readers that do not know it skip it, as they skip any protocol they
 //    were not asked for.
 #pragma once
@@ -30,6 +34,13 @@ namespace tcpscope::source {
 
 inline constexpr char kRecordMagic[4] = {'T', 'S', 'N', 'L'};
 inline constexpr uint8_t kRecordVersion = 1;
+
+// The "pro" byte of the frames answering `req` (point 4 above).
+constexpr uint8_t frame_protocol(const model::DumpRequest& req) {
+  if (req.mptcp) return 0xFE;
+  if (req.family != 2 && req.family != 10) return 1;  // AF_UNIX, AF_PACKET
+  return req.protocol;
+}
 
 class RecordWriter final : public diag::DumpRecorder {
  public:

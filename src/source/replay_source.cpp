@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/replay_source.hpp"
 
 #include <linux/sock_diag.h>
@@ -49,12 +50,12 @@ Result<model::DumpStats> ReplaySource::dump(const model::DumpRequest& req,
   for (;;) {
     const bool more = TCPSCOPE_TRY(reader_.next(d));
     if (!more) break;
-    if (d.protocol != req.protocol) continue;
+    if (d.protocol != frame_protocol(req)) continue;
     if (d.family != 0 && d.family != req.family) continue;
     ++stats.datagrams;
     auto walked = netlink::walk_datagram(d.bytes, expect, [&](const nlmsghdr& h) -> Status {
       if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY) return {};
-      if (auto st = diag::decode_inet_diag(h, req.protocol, req.level, record_); !st) return st;
+      if (auto st = diag::decode_message(h, req, record_); !st) return st;
       if (record_.family != req.family) return {};
       uint8_t state = record_.state;
       if (((req.states >> state) & 1u) == 0 &&

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ReplaySource: sockets from a file written by --record (or by `ss -D`), decoded exactly as a
 // live dump is. The state mask is applied here (the recording may hold more states than asked).
 // The file is streamed (source/record_file.hpp: RecordReader), read again for each dump.

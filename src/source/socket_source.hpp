@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SocketSource: where socket records come from. Three implementations:
 //   NetlinkSource  live sock_diag dumps (the normal case);
 //   ProcSource     /proc/net/{tcp,tcp6,udp,udp6} (fallback when sock_diag is unavailable, or

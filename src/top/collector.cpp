@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "top/collector.hpp"
 
 #include <fcntl.h>
@@ -121,26 +122,19 @@ Result<std::shared_ptr<const model::ProcessTable>> Collector::walk_processes() c
   return std::shared_ptr<const model::ProcessTable>(std::move(table));
 }
 
-Status Collector::read_processes() {
+Status Collector::read_processes(double now_s) {
   if (!o_.processes || replay_) return {};
   if (!walker_.joinable()) {
-    // The first walk in line, so the first refresh names its processes; the next ones on their
-    // own thread every process_interval_s: a walk can cost more than a dump, and a refresh must
-    // not wait for it.
+    // The first walk in line, so the first refresh names its processes; the next ones on a
+    // thread of its own: a walk can cost more than a dump, and a refresh must not wait for it.
     processes_ = TCPSCOPE_TRY(walk_processes());
+    walked_at_ = now_s;
     walker_ = std::jthread([this](const std::stop_token& stop) {
-      std::mutex m;
-      std::condition_variable_any cv;
       for (;;) {
         {
-          std::unique_lock lock(m);
-          if (cv.wait_for(
-                  lock, stop,
-                  std::chrono::microseconds(static_cast<int64_t>(o_.process_interval_s * 1e6)),
-                  [] { return false; })) {
-            return;
-          }
-          if (stop.stop_requested()) return;
+          std::unique_lock lock(walked_mu_);
+          if (!walk_cv_.wait(lock, stop, [this] { return walk_wanted_; })) return;
+          walk_wanted_ = false;
         }
         auto t = walk_processes();
         std::lock_guard lock(walked_mu_);
@@ -152,6 +146,19 @@ Status Collector::read_processes() {
   std::lock_guard lock(walked_mu_);
   if (walked_) processes_ = std::move(walked_);
   return {};
+}
+
+void Collector::ask_for_walk(double now_s) {
+  // Asked after a refresh is published, at most every process_interval_s: the walk then runs
+  // between refreshes (its memory never adds to a refresh's), and a screen left alone with a
+  // long interval stays idle.
+  if (!walker_.joinable() || now_s - walked_at_ < o_.process_interval_s) return;
+  walked_at_ = now_s;
+  {
+    std::lock_guard lock(walked_mu_);
+    walk_wanted_ = true;
+  }
+  walk_cv_.notify_one();
 }
 
 Status Collector::dump_tables(model::TopSnapshot& s, model::Census& census,
@@ -216,7 +223,7 @@ Status Collector::collect(model::TopSnapshot& s) {
   }
   if (host.has_sockstat) s.sockstat = host.sockstat;
   s.tunables = host.tunables;
-  TCPSCOPE_TRY(read_processes());
+  TCPSCOPE_TRY(read_processes(now));
   s.processes = processes_;
 
   // Device names are looked up afresh each refresh (an index may be reused).
@@ -332,6 +339,7 @@ std::shared_ptr<const model::TopSnapshot> Collector::refresh() {
   }
   last_error_.reset();
   last_good_ = s;
+  ask_for_walk(s->taken_s);
   return s;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The collector of `tcpscope top`: one refresh = counters, sockstat and tunables, the listeners
 // (with their drop counters), one TCP dump with tcp_info for the connections and the census,
 // and the doctor's rules over the window since the previous refresh. Published as an immutable
@@ -8,8 +9,9 @@
 // listening hash (cheap). With a filter (or a state selection), the census still needs every
 // socket: a header-level dump for it, and the filtered dump with tcp_info for the connections.
 // The process walk (which can cost more than a dump on a busy host) runs in line on the first
-// refresh, then on a thread of its own every `process_interval_s`; each refresh takes the newest
-// table, and a connection keeps its owner in between.
+// refresh, then on a thread of its own, asked for after a refresh at most every
+// `process_interval_s`; each refresh takes the newest table, and a connection keeps its owner
+// in between.
 //
 // A Runner drives a Collector from its own thread, at an interval, and hands the newest
 // snapshot to the screen; a refresh that fails keeps the last good data and says why.
@@ -81,7 +83,8 @@ class Collector {
  private:
   explicit Collector(CollectorOptions o);
   Status collect(model::TopSnapshot& s);
-  Status read_processes();
+  Status read_processes(double now_s);
+  void ask_for_walk(double now_s);
   Result<std::shared_ptr<const model::ProcessTable>> walk_processes() const;
   Status dump_tables(model::TopSnapshot& s, model::Census& census, doctor::PressureTally& tally,
                      model::ConnTableBuilder& builder);
@@ -103,8 +106,12 @@ class Collector {
   uint64_t refreshes_ = 0;
   std::shared_ptr<const model::TopSnapshot> last_good_;
   std::shared_ptr<const model::ProcessTable> processes_;
-  // The process walker (after the first walk): its newest table, taken at the next refresh.
+  // The process walker (after the first walk): asked for after a refresh, its newest table is
+  // taken at the next refresh.
   std::mutex walked_mu_;
+  std::condition_variable_any walk_cv_;
+  bool walk_wanted_ = false;
+  double walked_at_ = 0;
   std::shared_ptr<const model::ProcessTable> walked_;
   std::jthread walker_;
   model::CounterSnapshot doctor_counters_;  // the counters at the previous refresh

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "top/screen.hpp"
 
 #include <curses.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The interactive screen of `tcpscope top` (ncurses): header, listeners and connections, keys
 // as top/htop users expect them. The collector runs on its own thread (top::Runner); the screen
 // only draws published snapshots, so a key is answered while a large table is being read.

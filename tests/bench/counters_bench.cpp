@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Micro-benchmarks (Google Benchmark) for the counter path of `counters`, the doctor and the agent:
 //   BM_CounterSample        read /proc/net/{snmp,snmp6,netstat} into a reused snapshot and diff
 //                           it with the previous one (procfs::CounterSampler: one tick, files

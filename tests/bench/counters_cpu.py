@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Whole-process CPU of `tcpscope counters -az` against `nstat -az` (bench/COUNTERS.md).
 
 Runs the commands alternately (so both see the same background load), RUNS times each, stdout to

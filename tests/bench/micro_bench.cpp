@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Micro-benchmarks (Google Benchmark): decode and render throughput on recorded kernel messages.
 //
 // Input: the recorded dumps in tests/fixtures/nl (real 6.18 replies, see its README), whose

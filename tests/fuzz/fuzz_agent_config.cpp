@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the agent's TOML configuration and endpoint parsers over arbitrary content, and
 // the metric renderers over arbitrary label values (a label value must never break a line or a
 // JSON object).

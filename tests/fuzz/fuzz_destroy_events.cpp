@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: a datagram of the sock_diag destroy groups (source/destroy_events.hpp), as
 // `watch` decodes it, then each event through what `watch` does with it: the direction, the
 // accounts of --summary, and its JSON line.

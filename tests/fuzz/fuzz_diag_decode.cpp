@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the netlink message walk and the sock_diag decoder, as a datagram and as a recorded
 // file (--replay), at both decode levels.
 #include <netinet/in.h>

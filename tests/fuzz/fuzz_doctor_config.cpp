@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the doctor's threshold config (`doctor --config FILE`) over arbitrary content,
 // after the text check every config reader runs first; the check's message must stay one line
 // of printable ASCII whatever the bytes.

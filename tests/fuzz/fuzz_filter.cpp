@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the filter parser, compiler and evaluator. The first byte picks the options
 // (bits 0-1: -4/-6, bit 2: tcp, bit 3: udp, bit 4: the last piece is -F file content); the
 // rest is split at NUL bytes into arguments. Parse errors are fine; crashes, sanitizer reports,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the nstat history parser (model/nstat.hpp). Whatever parses must survive a round
 // trip through append_history unchanged, and the delta/output path must accept it as a history.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: parse_proc_net_line over every line of the input. The first byte picks the file
 // kind (tcp, tcp6, udp, udp6), the rest is file content. Any return is fine; crashes, reads past
 // the input and sanitizer reports are not.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the --replay reader (source/record_file.hpp: RecordReader, frame by frame through a
 // bounded buffer) and the host data frame it carries (source/host_record.hpp).
 #include <cstddef>

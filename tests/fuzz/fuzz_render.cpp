@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the renderers: the input is a SocketRecord image (as a decoder would have filled it,
 // lengths and counts clamped to what the decoder allows), followed by bytes used as interface,
 // cgroup and service names. Every renderer runs with every option; the JSON must stay
@@ -48,6 +49,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r.skmem_count > tcpscope::model::kSkMemMax) r.skmem_count = tcpscope::model::kSkMemMax;
   if (r.cong_len > r.cong.size() - 1) r.cong_len = static_cast<uint8_t>(r.cong.size() - 1);
   r.origin = static_cast<tcpscope::model::Origin>(static_cast<uint8_t>(r.origin) & 1);
+  {
+    // A bool holds 0 or 1 (the decoder writes one or the other): read the raw byte, not the bool.
+    uint8_t b = 0;
+    std::memcpy(&b, &r.mptcp, 1);
+    r.mptcp = (b & 1) != 0;
+  }
 
   FuzzNames names;
   if (size > sizeof r) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the /proc/net/snmp|netstat table parser, the snmp6 list parser and find_counter.
 #include <cstddef>
 #include <cstdint>

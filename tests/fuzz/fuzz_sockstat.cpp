@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: parse_sockstat, and the sysctl value parsers, over arbitrary content.
 #include <array>
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Replays a saved libFuzzer corpus through a fuzz target under a normal compiler, so that every
 // input that once crashed stays a regression test (ctest label "fuzz").
 #include <cstddef>

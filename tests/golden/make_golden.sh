@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Regenerates every golden output listed in cases.txt (review the diff before committing):
 #   tests/golden/make_golden.sh build/release/tcpscope
 set -euo pipefail

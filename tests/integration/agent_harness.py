@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Helpers for the `tcpscope agent` integration tests (stdlib only).
 
 What they start, always inside `with Harness() as h:` so that every process is stopped (SIGTERM,

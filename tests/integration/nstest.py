@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared helpers for the netns integration tests (stdlib only).
 
 Each test script builds its socket table in a fresh network namespace named `tcpscope-it-...`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tablegen: builds a socket table in the current network namespace and holds it.
 //
 // Used by the integration tests (tests/integration/test_*.py), which run it inside a fresh

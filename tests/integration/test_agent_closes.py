@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope agent`: closed connections (docs/agent.md, "Closed connections"), against closes we
 make and `tcpscope watch --json` beside the agents.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope agent` under faults: bad start-up input, statsd down then up, SIGHUP reloads.
 
 Checks:

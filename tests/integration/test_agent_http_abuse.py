@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope agent --prometheus` under abusive HTTP clients: collection keeps its interval.
 
 The agent runs with `--netns NS --prometheus 127.0.0.1:PORT --statsd none --interval 1s --jsonl

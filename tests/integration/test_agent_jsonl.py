@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope agent --jsonl`: one JSON object per tick, on a known table.
 
 Checks:

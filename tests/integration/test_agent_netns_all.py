@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope agent --netns all`: namespaces appearing, disappearing and replaced while it runs.
 
 The agent runs with `--netns all --interval 1s --prometheus PORT --jsonl FILE --statsd

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope agent --prometheus`: the /metrics endpoint and a real Prometheus scraping it.
 
 The namespace holds std_agent_table (agent_harness), quiet once built; the agent runs with
@@ -148,6 +149,13 @@ def main():
         for sl, val in ah.prom_values(fams, "tcpscope_doctor_finding"):
             c.check(val in (0, 1, 2), f"doctor finding {sl} = {val}")
         c.eq(v("tcpscope_agent_namespaces"), 1, "tcpscope_agent_namespaces (no netns label)")
+        # tcpscope_build_info: one sample of 1 whose version is what --version prints.
+        build = ah.prom_values(fams, "tcpscope_build_info")
+        version = nstest.run([binary, "--version"]).stdout.split()[-1]
+        c.eq([(sl.get("version"), val) for sl, val in build], [(version, 1)],
+             "tcpscope_build_info{version} = 1, the version --version prints")
+        c.check(all(set(sl) == {"version", "compiler"} for sl, _ in build),
+                f"tcpscope_build_info's labels: {[sl for sl, _ in build]}")
         c.check((v("tcpscope_agent_collections_total", netns=N, kind="full") or 0) >= 2,
                 "tcpscope_agent_collections_total{kind=full} >= 2")
         c.check((v("tcpscope_agent_http_requests_total", code="200") or 0) >= 1,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope agent` -> a real statsd server (npm statsd under node), on a known table.
 
 The namespace holds std_agent_table (agent_harness): established pairs, TIME-WAIT clients, a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope agent` statsd wire format, captured raw with our own UDP socket.
 
 On std_agent_table (agent_harness), with `--once --interval 1s` (a baseline, then one emitted

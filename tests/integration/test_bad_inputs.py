@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Bad inputs, table-driven: every file tcpscope reads is bounded and every failure is one line.
 
 Each case runs tcpscope (or tcpscope-agent) as a child with a time bound and a memory bound

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Flags and messages mean the same in every command, and the agent ends on an output that can
 never work again (docs/cli.md "Flags every command shares", docs/agent.md).
 
@@ -135,9 +136,11 @@ def table_cases(c, tcpscope, agent):
         ([tcpscope, "counters", "--json", "extra", "--no-such"], 2, None, "unknown option"),
         # Habits: HINT cases (two lines).
         ([tcpscope, "sockets", "-s"], 2, "tcpscope summary", "unknown option"),
-        ([tcpscope, "sockets", "-K"], 2, "ss -K", "unknown option"),
-        ([tcpscope, "sockets", "-x"], 2, "TCP and UDP", "unknown option"),
-        ([tcpscope, "summary", "--unix"], 2, "TCP and UDP", "unknown option"),
+        ([tcpscope, "summary", "-K"], 2, "sockets -K", "unknown option"),
+        ([tcpscope, "sockets", "-d"], 2, "DCCP", "unknown option"),
+        ([tcpscope, "summary", "--unix"], 2, "sockets -x", "unknown option"),
+        # -K with neither a filter nor a state would destroy every socket: refused.
+        ([tcpscope, "sockets", "-K"], 2, None, "filter"),
         ([tcpscope, "counters", "-d"], 2, "--interval", "unknown option"),
         # A DNS failure.
         ([tcpscope, "sockets", "dst", "nosuchhost.invalid"], 2, None, "resolve"),

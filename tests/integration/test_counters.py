@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope counters` and `tcpscope sysctl` against nstat and sysctl in fresh namespaces.
 
 Checks:

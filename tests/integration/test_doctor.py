@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope doctor` on real conditions, each reproduced in a fresh network namespace: a listener that never accepts under a burst, SYN cookies with a small backlog,
 TIME-WAIT beyond a lowered tcp_max_tw_buckets, CLOSE-WAIT held by a test process, ephemeral
 ports exhausted with a narrowed ip_local_port_range, SYN-RECV request sockets in bulk (final ACKs

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Filter expressions: `tcpscope sockets -tuanH EXPR` lists exactly the sockets `ss -tuanH EXPR`
 lists (ss 6.1), on one table in a fresh network namespace (ss filter syntax).
 

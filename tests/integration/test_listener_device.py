@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Listeners on one port bound to different devices (SO_BINDTODEVICE) keep distinct names.
 
 In a fresh namespace with a veth pair (ld0, ld1; veth rather than dummy, which some kernels

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The Prometheus rules and the Grafana dashboard of monitoring/ (docs/monitoring.md) against a
 real agent and a real Prometheus.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope --netns` and the CLI's error paths (docs/cli.md: exit 0 ok, 1 runtime error,
 2 usage error; errors are `tcpscope: error: ...` on stderr, optionally followed by one `hint:`
 line, per the project style guide).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope sockets --source proc` lists the same sockets as the netlink source (and as ss).
 
 On the standard table, for each flag set, rows of `--source proc` and of the default netlink

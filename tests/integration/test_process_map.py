@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope sockets -p` vs `ss -p` 6.1, through both ways of building the process map
 (docs/architecture.md, "The process map"): the BPF iterator and the /proc walk, forced with
 TCPSCOPE_PROCESS_MAP=bpf|proc, and the default (auto).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`--record FILE` and `--source replay --replay FILE` round trip, byte for byte.
 
 On the standard table: `tcpscope sockets FLAGS --record F` prints the live table and writes the

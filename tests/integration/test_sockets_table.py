@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope sockets` vs `ss` 6.1 on the standard table (nstest.standard_table), run inside the
 namespace. Columns Netid, State, Recv-Q, Send-Q, Local, Peer are compared exactly as sorted
 multisets for each flag set; -e/-o/-m/-i details are compared token by token on matching rows.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope summary --json` on the standard table vs what ss and /proc show in the namespace.
 
 Checks (docs/cli.md schema):

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope top --json` (batch mode) on a live table in a fresh namespace, against ss, nstat and
 known traffic:
 

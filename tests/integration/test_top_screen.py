@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope top`'s screen, driven under tmux in a fresh namespace, against ss and nstat.
 
 The namespace holds:

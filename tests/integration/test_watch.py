@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`tcpscope watch` (and `sockets -E`): destroy events, checked against known closes and `ss -E`.
 
 In a fresh namespace, a server on 127.0.0.1:7000 and [::1]:7000 and N clients, each sending a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Driving a terminal program under tmux for the integration tests (stdlib only).
 
 Each Tmux object owns a private tmux server (`tmux -S <socket in its own temporary directory>`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent's accounting of closed connections (agent/closes.hpp): directions, ports folded
 // into "other", histogram buckets and their rendering, the statsd timers' reservoir and rate.
 #include <gtest/gtest.h>

@@ -1,10 +1,13 @@
+// SPDX-License-Identifier: MIT
 // The agent's configuration: TOML file, flags over it, and validation with useful messages.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "agent/config.hpp"
+#include "base/file.hpp"
 
 namespace tcpscope {
 namespace {
@@ -197,6 +200,45 @@ TEST(AgentConfig, Endpoints) {
   EXPECT_EQ(ok(":80").substr(0, 6), "error:");
   EXPECT_EQ(ok("[::1]80").substr(0, 6), "error:");
   EXPECT_FALSE(agent::parse_endpoint("8125", ""));
+}
+
+// The key catalog (tcpscope-agent.toml(5) is written from it) is what the parser takes: each key
+// is known (a value of the wrong type is refused as such, not as an unknown key), and
+// docs/agent.md's options table names each one with its flag.
+TEST(AgentConfig, KeyCatalogIsWhatTheParserTakesAndTheDocsList) {
+  std::string doc;
+  ASSERT_TRUE(read_file(TCPSCOPE_DOCS "/agent.md", doc));
+  for (const auto& k : agent::config_keys()) {
+    const std::string key(k.key);
+    const size_t dot = key.find('.');
+    if (key == "doctor.NAME") {
+      EXPECT_NE(doc.find("| `[doctor]` table |"), std::string::npos);
+      continue;
+    }
+    // A table of its own that must hold an array is never a string: always the wrong type.
+    const std::string toml = dot == std::string::npos ? key + " = {}\n"
+                                                      : "[" + key.substr(0, dot) + "]\n" +
+                                                            key.substr(dot + 1) + " = {}\n";
+    const std::string error = parse_error(toml);
+    EXPECT_EQ(error.find("unknown key"), std::string::npos) << key << ": " << error;
+    EXPECT_NE(error.find(key + " must be"), std::string::npos) << key << ": " << error;
+    const std::string flag(k.flag.substr(0, k.flag.find(' ')));
+    EXPECT_NE(doc.find(" | `" + key + "`"), std::string::npos) << key << " not in docs/agent.md";
+    EXPECT_NE(doc.find("| `" + flag), std::string::npos) << flag << " not in docs/agent.md";
+  }
+  EXPECT_EQ(parse_error("[statsd]\nbogus = 1\n"), "agent.toml:2: unknown key \"statsd.bogus\"");
+}
+
+// The config the package installs as /etc/tcpscope/agent.toml is valid.
+TEST(AgentConfig, PackagedConfigIsValid) {
+  std::string content;
+  ASSERT_TRUE(read_file(TCPSCOPE_DOCS "/../packaging/agent.toml", content));
+  AgentConfig c;
+  const auto st = agent::parse_config_toml(content, "packaging/agent.toml", c);
+  EXPECT_TRUE(st) << (st ? "" : st.error().message());
+  EXPECT_EQ(c.netns, std::vector<std::string>{"all"});
+  ASSERT_TRUE(c.prometheus);
+  EXPECT_EQ(agent::format_endpoint(*c.prometheus), "127.0.0.1:9473");
 }
 
 }  // namespace

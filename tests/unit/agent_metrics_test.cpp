@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent's metric model and its three renderings: Prometheus text, statsd lines, JSON lines.
 #include <gtest/gtest.h>
 
@@ -191,6 +192,22 @@ TEST(MetricCatalog, NamesFollowPrometheusConventionsAndAreDocumented) {
                             agent::counter_metric_name(name, model::counter_is_gauge(name)) + "` |";
     EXPECT_NE(doc.find(row), std::string::npos) << row << " is not in docs/agent.md";
   }
+}
+
+// tcpscope_build_info follows Prometheus' convention (a gauge of 1 whose labels say what runs)
+// and carries the version --version prints: the project() version of CMakeLists.txt.
+TEST(MetricCatalog, BuildInfoCarriesTheProjectVersion) {
+  const agent::BuildInfo b = agent::build_info();
+  EXPECT_EQ(b.version, TCPSCOPE_VERSION);
+  EXPECT_FALSE(b.compiler.empty());
+  MetricSet set;
+  agent::add_build_info(set);
+  EXPECT_EQ(prometheus(set),
+            "# HELP tcpscope_build_info The agent's version and the compiler that built it (the "
+            "value is always 1).\n"
+            "# TYPE tcpscope_build_info gauge\n"
+            "tcpscope_build_info{version=\"" TCPSCOPE_VERSION "\",compiler=\"" +
+                std::string(b.compiler) + "\"} 1\n");
 }
 
 }  // namespace

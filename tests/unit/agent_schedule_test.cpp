@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The agent's tick schedule on a fake clock: which ticks are full, when the next one is due,
 // what an overrun or a stall skips and counts, and what a reload that changes the intervals does.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The statsd sink: datagram packing and counter deltas, through an injected writer.
 #include <gtest/gtest.h>
 

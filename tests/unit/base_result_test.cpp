@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TCPSCOPE_TRY / TCPSCOPE_TRY_CTX: values pass through, failures return with context added.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bounded reads and the reporting of non-text input (base/file.hpp), the atomic history
 // replacement (base/locked_file.hpp), the streamed record reader and its host data frame
 // (source/record_file.hpp, source/host_record.hpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The explanation and tunable catalogs: lookups, consistency with each other and with the
 // counter names of a real 6.18 kernel (the captured fixtures), and reading tunable values.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Counter snapshots, deltas (with nstat's reset rule), rates, patterns, and the sampler over the
 // captured /proc fixtures.
 #include <gtest/gtest.h>

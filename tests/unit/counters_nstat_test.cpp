@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // nstat compatibility: output bytes against what nstat 6.1 printed for the captured counters
 // (tests/fixtures/proc/netns1-nstat*.{txt,json}, made with PROC_ROOT=netns1 nstat ...), delta and
 // history semantics, and the history file's round trip through disk.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The decode path allocates nothing per socket: a replayed dump of many sockets is decoded and
 // visited with zero heap allocations once the source is set up.
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <string>
 
 #include "model/census.hpp"
 #include "nl_builder.hpp"
@@ -77,6 +79,32 @@ TEST(DecodeAlloc, ReplayAndCensusAllocateNothingPerSocket) {
   EXPECT_EQ(g_allocations.load(), 0u);
   EXPECT_EQ(census.tcp()[1].v4, 1333u);
   EXPECT_EQ(census.tcp()[6].v4, 667u);
+}
+
+// The unix decoder too: the name goes into the record's fixed buffer, a listener's pending
+// connections are read where they lie in the message.
+TEST(DecodeAlloc, UnixReplayAllocatesNothingPerSocket) {
+  auto src = source::ReplaySource::open(std::string(TCPSCOPE_FIXTURES) + "/nl/unix_full.nl");
+  ASSERT_TRUE(src);
+  struct Touch final : model::SocketVisitor {
+    uint64_t sum = 0;
+    void on_socket(const model::SocketRecord& r) override {
+      for (char c : r.unix_name()) sum += static_cast<unsigned char>(c);
+      for (uint32_t i = 0; i < r.icons_count; ++i) sum += r.icon(i);
+      sum += r.peer_inode;
+    }
+  } touch;
+  model::DumpRequest req;
+  req.family = AF_UNIX;
+  req.states = model::kMaskAll;
+  g_allocations = 0;
+  g_counting = true;
+  auto stats = (*src)->dump(req, touch);
+  g_counting = false;
+  ASSERT_TRUE(stats);
+  EXPECT_GT(stats->messages, 10u);
+  EXPECT_EQ(g_allocations.load(), 0u);
+  EXPECT_NE(touch.sum, 0u);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The doctor's check table (model/doctor_report.hpp) is the one list of checks: its ids are
 // unique, docs/doctor.md lists exactly the checks in report order, and the thresholds name the
 // check they tune through it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The doctor's reports, byte for byte: synthetic snapshots that make every check fire, pass and
 // be skipped (and both kinds of note), each rendered as text, colored text and JSON, compared
 // with tests/fixtures/doctor/*. Regenerate with tests/fixtures/doctor/make_golden.sh and review

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The doctor's rules on synthetic snapshots: every finding, and the edges of its thresholds.
 #include <gtest/gtest.h>
 

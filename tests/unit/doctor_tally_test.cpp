@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PressureTally and its bounded heavy-hitter tables; threshold flags and config files.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Builders of synthetic doctor snapshots for the rule tests.
 #pragma once
 

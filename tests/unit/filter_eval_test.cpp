@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // matches(): the kernel's semantics on hand-made records.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

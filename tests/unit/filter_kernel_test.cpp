@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Generated programs against the running kernel: its audit accepts every one, and on a set of
 // real sockets (v4, v6, v4-mapped, a mark, a bound device) the sockets it returns are exactly
 // those matches() accepts. Needs NETLINK_SOCK_DIAG (skipped without it); mark programs need

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -205,9 +206,10 @@ TEST(FilterParse, HostOperandErrors) {
   EXPECT_EQ(tree("dst nosuchhost"),
             "error: filter: \"nosuchhost\" at word 2 is not an address, a prefix or a known host "
             "name");
-  EXPECT_EQ(tree("dst unix:/tmp/x"),
-            "error: filter: \"unix:/tmp/x\" at word 2 is not an inet or inet6 address (only those "
-            "are filtered here)");
+  EXPECT_EQ(tree("dst link:eth0"),
+            "error: filter: \"link:eth0\" at word 2 is not an inet, inet6 or unix address (only "
+            "those are filtered here)");
+  EXPECT_EQ(tree("src unix:/tmp/*.sock"), "(src unix:/tmp/*.sock)");
   EXPECT_EQ(tree("dst inet:[::1]"),
             "error: filter: \"inet:[::1]\" at word 2 is not an IPv4 address");
   EXPECT_EQ(tree("dst 127.0.0.1", opts(AF_INET6)),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // For random expression trees and random socket records, the compiled program run by an
 // interpreter with the kernel's semantics (filter_test_util.hpp) and matches() agree, and every
 // program passes the kernel's audit.

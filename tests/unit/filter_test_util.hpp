@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by the filter tests: a deterministic resolver, a kernel-semantics interpreter of
 // INET_DIAG_REQ_BYTECODE, and random expressions and socket records.
 #pragma once

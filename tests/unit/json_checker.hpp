@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A minimal RFC 8259 well-formedness check for tests and fuzz targets: one JSON value, nothing
 // after it but whitespace. Strings must be valid UTF-8 with valid escapes; numbers must follow
 // the JSON grammar (no NaN, no leading '+', no leading zeros). Duplicate keys are reported too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NameCache against this machine and against a small fake /proc tree.
 #include "source/name_cache.hpp"
 

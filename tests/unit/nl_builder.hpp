@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Builds sock_diag reply messages byte by byte, for the edge cases a kernel rarely produces.
 #pragma once
 

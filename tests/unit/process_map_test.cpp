@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ProcessMap's two walks. Without privilege: the method switch (TCPSCOPE_PROCESS_MAP), the
 // /proc walk over a fake tree, and that kAuto never tries BPF on a redirected proc root. As
 // root (skipped otherwise; also without kernel BTF or libbpf.so.1): the BPF walk equals the

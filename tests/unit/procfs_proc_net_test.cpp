@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // parse_proc_net_line on lines captured in tests/fixtures/proc/netns1 (see its README.md) and on
 // synthetic edge cases.
 #include <arpa/inet.h>

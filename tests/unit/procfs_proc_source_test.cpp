@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ProcSource over the captured proc root tests/fixtures/proc/netns1 (see its README.md).
 #include <gtest/gtest.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Counter parsing checked against nstat: tests/fixtures/proc/netns1-nstat.txt is what
 // `PROC_ROOT=netns1 nstat -a -s -z` printed for the same captured files.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Address and port tokens as ss prints them, and plain addresses as inet_ntop does.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

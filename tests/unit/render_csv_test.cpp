@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CSV: fixed header, exact rows, RFC 4180 quoting.
 #include <gtest/gtest.h>
 
@@ -50,7 +51,7 @@ TEST(RenderCsv, Header) {
             "segs_out,segs_in,data_segs_out,data_segs_in,delivered,pacing_rate_bytes_per_sec,"
             "delivery_rate_bytes_per_sec,busy_time_us,rwnd_limited_us,sndbuf_limited_us,"
             "last_data_sent_ms,last_data_recv_ms,last_ack_recv_ms,notsent_bytes,reordering,"
-            "rcv_space,snd_wnd,rcv_wnd\n");
+            "rcv_space,snd_wnd,rcv_wnd,peer_inode,protocol_number\n");
 }
 
 TEST(RenderCsv, RowWithoutTcpInfoHasEmptyColumns) {
@@ -61,7 +62,7 @@ TEST(RenderCsv, RowWithoutTcpInfoHasEmptyColumns) {
   r.inode = 42;
   r.cookie = 0x3138;
   EXPECT_EQ(row(r), "tcp,listen,3,7,127.0.0.1,5555,0.0.0.0,0,,1000,42,12600,,,,,,," +
-                        std::string(kTcpiColumns - 1, ',') + "\n");
+                        std::string(kTcpiColumns - 1, ',') + ",,\n");
 }
 
 TEST(RenderCsv, RowWithTcpInfo) {
@@ -75,7 +76,7 @@ TEST(RenderCsv, RowWithTcpInfo) {
   EXPECT_EQ(row(r, &names),
             "tcp,established,0,0,127.0.0.1,55038,127.0.0.1,5555,,0,0,0,on,200,0,1,/,bbr,"
             "204000,34,19,9,35328,536,11,2147483647,0,0,0,0,1000,0,1001,0,3,2,1,0,2,24623394779,"
-            "3925333333,0,0,0,23796,23796,23796,0,3,65495,70656,65536\n");
+            "3925333333,0,0,0,23796,23796,23796,0,3,65495,70656,65536,,\n");
 }
 
 TEST(RenderCsv, ShortTcpInfoLeavesLaterColumnsEmpty) {
@@ -85,7 +86,7 @@ TEST(RenderCsv, ShortTcpInfoLeavesLaterColumnsEmpty) {
   EXPECT_EQ(s,
             "tcp,established,0,0,127.0.0.1,55038,127.0.0.1,5555,,0,0,0,,,,,,bbr,"
             "204000,34,19,,35328,536,11,2147483647,0,0,0,0,,,,,,,,,,,,,,,23796,23796,23796,,3,"
-            "65495,,\n");
+            "65495,,,,\n");
 }
 
 TEST(RenderCsv, ProcRecordHasNoCookieAndFewTcpInfoColumns) {
@@ -97,7 +98,7 @@ TEST(RenderCsv, ProcRecordHasNoCookieAndFewTcpInfoColumns) {
   r.tcp_info.snd_ssthresh = 7;
   r.tcp_info.snd_mss = 1448;  // not a /proc field: stays empty
   EXPECT_EQ(row(r), "tcp,established,0,0,1.1.1.1,1,2.2.2.2,2,,0,0,,,,,,,,204000,,,,,,10,7" +
-                        std::string(kTcpiColumns - 8, ',') + "\n");
+                        std::string(kTcpiColumns - 8, ',') + ",,\n");
 }
 
 TEST(RenderCsv, QuotingRfc4180) {
@@ -121,14 +122,14 @@ TEST(RenderCsv, HostileNamesAreQuotedAndColumnCountHolds) {
   const std::string s = row(r, &names);
   EXPECT_NE(s.find(",\"e\"\"t,h0\",0,"), std::string::npos) << s;
   EXPECT_NE(s.find(",9,\"/a,b\nc\","), std::string::npos) << s;
-  // Outside quotes there are exactly 51 separators.
+  // Outside quotes there are exactly 53 separators (the last two: peer_inode, protocol_number).
   size_t separators = 0;
   bool in_quotes = false;
   for (char c : s) {
     if (c == '"') in_quotes = !in_quotes;
     if (c == ',' && !in_quotes) ++separators;
   }
-  EXPECT_EQ(separators, 17u + kTcpiColumns);
+  EXPECT_EQ(separators, 19u + kTcpiColumns);
   r.ifindex = 4;  // unknown: ifN
   EXPECT_NE(row(r, &names).find(",if4,"), std::string::npos);
   EXPECT_EQ(count(row(r, nullptr), '\n'), 1u);

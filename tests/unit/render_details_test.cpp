@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The ss detail column (-o -e -m -i --tos --cgroup --inet-sockopt), byte for byte.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Helpers of the -i/-o/-e/-m renderer tests (render_details_test.cpp, render_rate_format_test.cpp).
 #pragma once
 

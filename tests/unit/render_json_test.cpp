@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON objects: exact text for small records, well-formedness for big ones, escaping.
 #include <gtest/gtest.h>
 

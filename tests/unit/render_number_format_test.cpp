@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The fast printf-equivalent number formats must print exactly what printf does.
 #include <gtest/gtest.h>
 

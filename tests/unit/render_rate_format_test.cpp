@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ss's number formats (rates, times, gains) against printf, which ss uses.
 #include <gtest/gtest.h>
 

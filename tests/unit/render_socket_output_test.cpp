@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The socket printers: ss -p's users text in the table, the processes array in JSON, and -r.
 #include <gtest/gtest.h>
 #include <stdio.h>

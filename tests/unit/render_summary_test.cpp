@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // summary's listener rows and JSON entries for listeners bound to a device.
 #include <gtest/gtest.h>
 #include <netinet/in.h>

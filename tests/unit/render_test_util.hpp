@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Builders of synthetic SocketRecords and a fake NameLookup for the render tests.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tcp_info catalog drives every output: each simple item of the -i line is printed from its
 // catalog line, JSON and CSV use its keys, and docs/json.md documents the same keys, kernel
 // versions and CSV columns.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -79,6 +80,22 @@ TEST(ConnTable, RatesComeFromTheSameCookieInThePreviousTable) {
   auto t3 = build(t2, nullptr, 14.0, {conn(3, 40002, 80, 10999, 9999)});
   ASSERT_EQ(t3->rows.size(), 1U);
   EXPECT_FLOAT_EQ(t3->rows[0].tx_rate, 500);
+}
+
+TEST(ConnTable, FindsEveryPreviousRowWhateverTheOrder) {
+  // Reversed, then shuffled: past the look-ahead, every lookup goes through the index.
+  std::vector<SocketRecord> first;
+  for (uint64_t c = 1; c <= 1000; ++c) first.push_back(conn(c * 7919, 1, 2, c, 0));
+  auto t1 = build(nullptr, nullptr, 1.0, first);
+  std::vector<SocketRecord> second(first.rbegin(), first.rend());
+  std::shuffle(second.begin() + 500, second.end(), std::mt19937(3));
+  for (auto& r : second) r.tcp_info.bytes_acked += 100;
+  auto t2 = build(t1, nullptr, 2.0, second);
+  ASSERT_EQ(t2->rows.size(), 1000U);
+  for (const auto& r : t2->rows) {
+    EXPECT_TRUE(r.has_rates()) << r.cookie;
+    EXPECT_FLOAT_EQ(r.tx_rate, 100) << r.cookie;
+  }
 }
 
 TEST(ConnTable, ACounterGoingBackwardsCountsZeroAndListenersAreLeftOut) {

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The BPF half of the process map (`-p`): bpf/process_map.bpf.c is compiled with clang for the
 # bpf target and embedded into tcpscope_source as a byte array (embed.cmake). Without a clang
 # that can target BPF the array is empty and the process map always walks /proc.

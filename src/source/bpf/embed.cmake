@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake -DIN=prog.o -DOUT=file.cpp -P embed.cmake: writes IN's bytes as the C++ array that
 # source/process_map_bpf.cpp loads. Without IN, an empty object (the BPF walk then fails and
 # the process map walks /proc).

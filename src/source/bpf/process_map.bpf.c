@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // process_map.bpf.c: the in-kernel half of ProcessMap's BPF path (see source/process_map_bpf.cpp).
 //
 // An iter/task_file program: reading the iterator's fd runs it once per (task, fd, file) of the
