@@ -19,8 +19,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "agent/census_plan.hpp"
 #include "agent/collector.hpp"
 #include "agent/http_endpoint.hpp"
 #include "agent/log.hpp"
@@ -31,59 +34,35 @@
 #include "base/unique_fd.hpp"
 #include "procfs/counter_sampler.hpp"
 #include "render/metrics.hpp"
+#include "source/netns_finder.hpp"
 
 namespace tcpscope::agent {
 
 namespace {
 
 constexpr std::string_view kOwnLabel = "host";
+// The host's namespaces are found again on every full tick, and on listener ticks when the last
+// scan is this old (a scan walks every process of /proc: about 7 us each).
+constexpr int64_t kRescanNs = 10'000'000'000;
 
 struct Target {
-  std::string label;
+  model::NetnsNames names;
   std::string path;  // "" = the agent's own namespace
+  uint64_t identity = 0;
+  bool found = false;  // from --netns all: one that vanished is no error
 };
-
-void list_dir(const char* dir, std::string_view label_prefix, std::vector<Target>& out) {
-  DIR* d = ::opendir(dir);
-  if (d == nullptr) return;  // absent is normal (no named namespaces, no docker)
-  while (const dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    out.push_back({std::string(label_prefix) + e->d_name, std::string(dir) + "/" + e->d_name});
-  }
-  ::closedir(d);
-}
-
-std::vector<Target> resolve_targets(const std::vector<std::string>& spec) {
-  std::vector<Target> out;
-  if (spec.empty()) {
-    out.push_back({std::string(kOwnLabel), ""});
-    return out;
-  }
-  for (const auto& s : spec) {
-    if (s == "all") {
-      out.push_back({std::string(kOwnLabel), ""});
-      list_dir("/var/run/netns", "", out);
-      list_dir("/var/run/docker/netns", "docker/", out);
-    } else if (s == kOwnLabel) {
-      out.push_back({std::string(kOwnLabel), ""});
-    } else if (s.find('/') != std::string::npos) {
-      out.push_back({s, s});
-    } else {
-      out.push_back({s, "/var/run/netns/" + s});
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [](const Target& a, const Target& b) { return a.label < b.label; });
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const Target& a, const Target& b) { return a.label == b.label; }),
-            out.end());
-  return out;
-}
 
 std::optional<uint64_t> identity_of(const std::string& path) {
   struct stat st {};
   if (::stat(path.empty() ? "/proc/self/ns/net" : path.c_str(), &st) < 0) return std::nullopt;
   return (static_cast<uint64_t>(st.st_dev) << 32) ^ st.st_ino;
+}
+
+model::NetnsNames own_names() {
+  model::NetnsNames n;
+  n.netns = std::string(kOwnLabel);
+  n.description = n.netns;
+  return n;
 }
 
 int64_t unix_ms_now() {
@@ -107,9 +86,15 @@ std::string describe(const AgentConfig& c) {
 class Agent {
  public:
   Agent(const AgentFlags& flags, AgentConfig cfg, RunOptions opts)
-      : flags_(flags), cfg_(std::move(cfg)), opts_(opts), ids_(set_) {}
+      : flags_(flags),
+        cfg_(std::move(cfg)),
+        opts_(opts),
+        ids_(set_),
+        planner_(cfg_.census.cpu, cfg_.census.max_age_ns, cfg_.interval_ns, monotonic_ns()),
+        finder_(source::finder_options_from_env()) {}
 
   Status start() {
+    raise_open_file_limit();  // --netns all: a few files and sockets per namespace
     const int own = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     if (own < 0) return fail(Error::from_errno("open /proc/self/ns/net", errno));
     origin_ = UniqueFd::adopt(own);
@@ -261,6 +246,8 @@ class Agent {
     const bool statsd_changed = next.statsd != cfg_.statsd || next.statsd_mtu != cfg_.statsd_mtu ||
                                 next.prefix != cfg_.prefix || next.statsd_tags != cfg_.statsd_tags;
     cfg_ = std::move(next);
+    planner_.configure(cfg_.census.cpu, cfg_.census.max_age_ns, cfg_.interval_ns);
+    bound_warned_ = false;
     set_log_level(cfg_.log_level);
     if (statsd_changed) open_statsd();
     if (auto st = open_jsonl(); !st) {  // reopened in any case: log rotation
@@ -271,42 +258,129 @@ class Agent {
     return rearm;
   }
 
-  void sync_namespaces() {
-    const auto targets = resolve_targets(cfg_.netns);
-    std::vector<std::unique_ptr<NamespaceCollector>> next;
-    for (const auto& t : targets) {
-      const auto id = identity_of(t.path);
-      auto it = std::find_if(collectors_.begin(), collectors_.end(),
-                             [&](const auto& c) { return c && c->label() == t.label; });
-      if (!id) {
-        // Gone (or not there yet): an explicitly named one is an error worth counting.
-        if (t.path != "" &&
-            std::find(cfg_.netns.begin(), cfg_.netns.end(), "all") == cfg_.netns.end()) {
-          ++netns_errors_;
-          netns_log_.log(LogLevel::kWarn, "network namespace " + t.label + " (" + t.path +
-                                              "): " + std::strerror(errno));
-        }
-        continue;
+  // The namespaces to follow now: the agent's own, each one named in the configuration, and
+  // with `all` every one the finder sees (named by it; the others get their container and pod
+  // names from it too, by identity).
+  std::vector<Target> resolve_targets(int64_t now, bool full) {
+    std::vector<Target> out;
+    const auto& spec = cfg_.netns;
+    if (spec.empty()) {
+      out.push_back({own_names(), "", identity_of("").value_or(0), false});
+      return out;
+    }
+    if (full || now - scanned_ns_ >= kRescanNs || scanned_ns_ == 0) {
+      if (auto all = finder_.find()) {
+        found_ = std::move(*all);
+      } else {
+        netns_log_.log(LogLevel::kWarn, "finding network namespaces: " + all.error().what());
       }
-      if (it != collectors_.end() && (*it)->identity() == *id && (*it)->path() == t.path) {
+      scanned_ns_ = now;
+    }
+    auto names_of = [&](uint64_t identity, model::NetnsNames n) {
+      for (const auto& f : found_) {
+        if (f.identity != identity || f.own) continue;
+        model::NetnsNames k = f.names();
+        const std::string extras = model::names_beyond(k, n.netns);
+        k.netns = std::move(n.netns);
+        k.description = k.netns + (extras.empty() ? "" : " (" + extras + ")");
+        return k;
+      }
+      n.description = n.netns;
+      return n;
+    };
+    for (const auto& s : spec) {
+      if (s == "all") {
+        for (const auto& f : found_) {
+          out.push_back({f.own ? own_names() : f.names(), f.own ? "" : f.path, f.identity, true});
+        }
+      } else if (s == kOwnLabel) {
+        out.push_back({own_names(), "", identity_of("").value_or(0), false});
+      } else {
+        const std::string path = s.find('/') != std::string::npos ? s : "/var/run/netns/" + s;
+        model::NetnsNames n;
+        n.netns = s;
+        const auto id = identity_of(path);
+        if (!id) {
+          // Gone (or not there yet): a namespace named explicitly is an error worth counting.
+          ++netns_errors_;
+          std::string why = "network namespace " + s;
+          why.append(" (").append(path).append("): ").append(std::strerror(errno));
+          netns_log_.log(LogLevel::kWarn, why);
+          continue;
+        }
+        out.push_back({names_of(*id, std::move(n)), path, *id, false});
+      }
+    }
+    // One collector per namespace: the first name given wins.
+    std::vector<Target> unique;
+    std::unordered_set<uint64_t> identities;
+    std::unordered_set<std::string> labels;
+    for (auto& t : out) {
+      if (identities.contains(t.identity) || labels.contains(t.names.netns)) continue;
+      identities.insert(t.identity);
+      labels.insert(t.names.netns);
+      unique.push_back(std::move(t));
+    }
+    std::sort(unique.begin(), unique.end(),
+              [](const Target& a, const Target& b) { return a.names.netns < b.names.netns; });
+    return unique;
+  }
+
+  void sync_namespaces(int64_t now, bool full) {
+    const auto targets = resolve_targets(now, full);
+    std::vector<std::unique_ptr<NamespaceCollector>> next;
+    std::unordered_map<uint64_t, size_t> by_identity;
+    for (size_t i = 0; i < collectors_.size(); ++i) by_identity[collectors_[i]->identity()] = i;
+    for (const auto& t : targets) {
+      const auto found = by_identity.find(t.identity);
+      auto it = found == by_identity.end() || !collectors_[found->second]
+                    ? collectors_.end()
+                    : collectors_.begin() + static_cast<std::ptrdiff_t>(found->second);
+      if (it != collectors_.end()) {
+        if ((*it)->names().netns != t.names.netns ||
+            (*it)->names().description != t.names.description) {
+          log(LogLevel::kInfo,
+              "network namespace " + (*it)->label() + " is now " + t.names.description);
+          (*it)->set_names(t.names);
+        }
         next.push_back(std::move(*it));
         continue;
       }
-      auto c = NamespaceCollector::open(t.label, t.path, origin_.get());
-      if (!c) {
-        ++netns_errors_;
-        netns_log_.log(LogLevel::kWarn, c.error().what());
+      auto c = NamespaceCollector::open(t.names, t.path, origin_.get(), now);
+      if (!c || (*c)->identity() != t.identity) {
+        // A namespace held only by a process that has exited since it was found is no error.
+        if (!t.found) {
+          ++netns_errors_;
+          netns_log_.log(LogLevel::kWarn,
+                         c ? "network namespace " + t.path + " was replaced" : c.error().what());
+        }
         continue;
       }
-      log(LogLevel::kInfo,
-          "following network namespace " + t.label + (t.path.empty() ? "" : " (" + t.path + ")"));
-      (*c)->open_closes(cfg_);  // events from now on
+      log(LogLevel::kInfo, "following network namespace " + t.names.description +
+                               (t.path.empty() ? "" : " (" + t.path + ")"));
+      (*c)->start(cfg_);  // its hash, and close events from now on
       next.push_back(std::move(*c));
     }
     for (const auto& c : collectors_) {
       if (c) log(LogLevel::kInfo, "no longer following network namespace " + c->label());
     }
     collectors_ = std::move(next);
+  }
+
+  // Said once (again after a reload): the bound forces walks the budget would not pay for, so
+  // the census costs more than census.cpu and grows with the namespaces.
+  void warn_if_bound_wins() {
+    if (planner_.forced() == 0 || bound_warned_) return;
+    bound_warned_ = true;
+    size_t shared = 0;
+    for (const auto& c : candidates_) shared += c.walks_host_hash ? 1 : 0;
+    log(LogLevel::kWarn,
+        fmt::format("census: {} namespaces walk the host's established hash, more than "
+                    "census.cpu ({:g} of a core) can walk within census.max_age ({:g}s); walking "
+                    "each once per max_age (more CPU). Give them a hash of their own "
+                    "(net.ipv4.tcp_child_ehash_entries, docs/doctor.md#shared-socket-hash) or "
+                    "raise census.cpu",
+                    shared, cfg_.census.cpu, static_cast<double>(cfg_.census.max_age_ns) / 1e9));
   }
 
   // Keeps the epoll set equal to the collectors' close-event subscriptions (a subscription comes
@@ -335,24 +409,35 @@ class Agent {
   }
 
   bool run_tick(TickKind kind, uint64_t ticks_skipped) {
-    sync_namespaces();
+    const int64_t now = monotonic_ns();
+    sync_namespaces(now, kind == TickKind::kFull);
     // Closes so far go with the listeners of the previous reading (and a recheck).
     for (auto& c : collectors_) c->drain_closes();
+    // Which namespaces walk every state this tick: the planner's choice, on full ticks only.
+    census_.assign(collectors_.size(), false);
+    if (kind == TickKind::kFull) {
+      candidates_.clear();
+      for (const auto& c : collectors_) candidates_.push_back(c->candidate());
+      planner_.plan(now, candidates_, chosen_);
+      for (const size_t i : chosen_) census_[i] = true;
+      warn_if_bound_wins();
+    }
     bool ok = !collectors_.empty();
-    for (auto& c : collectors_) {
-      // A namespace never collected in full gets a full collection whatever the tick.
-      const TickKind k = c->has_data() ? kind : TickKind::kFull;
-      if (auto st = c->collect(k, cfg_); !st) {
+    for (size_t i = 0; i < collectors_.size(); ++i) {
+      auto& c = collectors_[i];
+      if (auto st = c->collect(kind, census_[i], cfg_, now); !st) {
         ok = false;
         collect_log_.log(LogLevel::kWarn, "collect " + c->label() + ": " + st.error().what());
       }
+      if (c->walked() && c->walks_host_hash()) planner_.spent(c->walk_cpu_s());
     }
     watch_close_fds();
     set_.clear();
     timers_.clear();
+    const int64_t emitted_at = monotonic_ns();
     for (auto& c : collectors_) {
       c->drain_closes();
-      c->emit(cfg_, ids_, set_);
+      c->emit(cfg_, ids_, emitted_at, set_);
       c->close_timers(timers_);
     }
     emit_self(ticks_skipped);
@@ -413,6 +498,8 @@ class Agent {
     }
     set_.add(ids_[Metric::kTicksSkipped], {}, u(ticks_skipped));
     set_.add(ids_[Metric::kNamespaces], {}, u(collectors_.size()));
+    set_.add(ids_[Metric::kCensusMaxAge], {}, static_cast<double>(cfg_.census.max_age_ns) / 1e9);
+    set_.add(ids_[Metric::kCensusCpu], {}, planner_.spent_total_s());
     if (read_file("/proc/self/statm", statm_)) {
       unsigned long size = 0;
       unsigned long resident = 0;
@@ -440,6 +527,14 @@ class Agent {
   std::unique_ptr<StatsdSink> statsd_;
   std::unique_ptr<JsonlSink> jsonl_;
   std::vector<std::unique_ptr<NamespaceCollector>> collectors_;
+  CensusPlanner planner_;
+  std::vector<CensusCandidate> candidates_;
+  std::vector<size_t> chosen_;
+  std::vector<bool> census_;  // per collector: walks this tick
+  bool bound_warned_ = false;
+  source::NamespaceFinder finder_;
+  std::vector<source::NamespaceInfo> found_;  // the finder's last scan
+  int64_t scanned_ns_ = 0;
   UniqueFd ep_;
   std::vector<int> watched_;         // close-event fds in the epoll set, sorted
   std::vector<StatsdTimer> timers_;  // this tick's, pointing into the collectors

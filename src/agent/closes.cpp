@@ -20,7 +20,7 @@ void emit_histogram(model::MetricSet& out, uint32_t family, std::span<const Metr
                     const Histogram<N>& h, std::span<const std::string_view> le, double divisor,
                     uint64_t scope) {
   // The labels of the buckets: the series' own, then `le`.
-  std::array<MetricLabel, 4> with_le{};
+  std::array<MetricLabel, kNsLabels + 3> with_le{};
   const size_t n = labels.size();
   std::copy(labels.begin(), labels.end(), with_le.begin());
   uint64_t cumulative = 0;
@@ -121,35 +121,36 @@ void CloseAccounting::account(const model::SocketRecord& r, Direction d) {
   }
 }
 
-void CloseAccounting::emit(const MetricIds& ids, std::string_view netns, uint64_t scope,
+void CloseAccounting::emit(const MetricIds& ids, const NsLabels& ns, uint64_t scope,
                            model::MetricSet& out) const {
   auto u = [](uint64_t v) { return static_cast<double>(v); };
   for (const Direction d : {Direction::kInbound, Direction::kOutbound}) {
     const Side& s = sides_[static_cast<size_t>(d)];
     const std::string_view dir = model::direction_name(d);
     auto port_series = [&](std::string_view port, const PortCounts& c) {
-      const MetricLabel labels[] = {{"netns", netns}, {"direction", dir}, {"port", port}};
+      const Labels labels(ns, {{"direction", dir}, {"port", port}});
       out.add(ids[Metric::kClosedConnections], labels, u(c.closed), scope);
       out.add(ids[Metric::kClosedWithRetrans], labels, u(c.with_retrans), scope);
       out.add(ids[Metric::kClosedRetransSegments], labels, u(c.retrans_segments), scope);
     };
     for (size_t i = 0; i < s.ports.size(); ++i) port_series(s.port_text[i], s.ports[i]);
     if (s.other_used) port_series("other", s.other);
-    const MetricLabel labels[] = {{"netns", netns}, {"direction", dir}};
+    const Labels labels(ns, {{"direction", dir}});
     emit_histogram(out, ids[Metric::kClosedRtt], labels, s.rtt, kRttLe, 1e6, scope);
     for (size_t w = 0; w < 2; ++w) {
-      const MetricLabel way[] = {{"netns", netns}, {"direction", dir}, {"way", kWays[w]}};
+      const Labels way(ns, {{"direction", dir}, {"way", kWays[w]}});
       emit_histogram(out, ids[Metric::kClosedBytes], way, s.bytes[w], kBytesLe, 1.0, scope);
     }
   }
-  out.add(ids[Metric::kCloseOverflows], {{"netns", netns}}, u(overflows_), scope);
+  out.add(ids[Metric::kCloseOverflows], Labels(ns), u(overflows_), scope);
 }
 
-void CloseAccounting::statsd_timers(std::string_view netns, std::vector<StatsdTimer>& out) {
+void CloseAccounting::statsd_timers(const NsLabels& ns, std::vector<StatsdTimer>& out) {
   for (const Direction d : {Direction::kInbound, Direction::kOutbound}) {
     Side& s = sides_[static_cast<size_t>(d)];
     if (s.timers.values().empty()) continue;
-    s.timer_labels = {MetricLabel{"netns", netns}, MetricLabel{"direction", direction_name(d)}};
+    for (size_t i = 0; i < kNsLabels; ++i) s.timer_labels[i] = ns[i];
+    s.timer_labels[kNsLabels] = MetricLabel{"direction", direction_name(d)};
     out.push_back(
         StatsdTimer{"closed_connection_rtt", s.timer_labels, s.timers.values(), s.timers.rate()});
   }

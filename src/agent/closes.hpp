@@ -136,12 +136,11 @@ class CloseAccounting final : public source::DestroySink {
   // One closed connection, its direction known.
   void account(const model::SocketRecord& r, model::Direction d);
 
-  // The cumulative samples of the namespace `netns`.
-  void emit(const MetricIds& ids, std::string_view netns, uint64_t scope,
-            model::MetricSet& out) const;
-  // This interval's RTT timers (one per direction with values), labelled for `netns`, which
+  // The cumulative samples of the namespace labelled `ns`.
+  void emit(const MetricIds& ids, const NsLabels& ns, uint64_t scope, model::MetricSet& out) const;
+  // This interval's RTT timers (one per direction with values), labelled for `ns`, whose values
   // must outlive the timers' use.
-  void statsd_timers(std::string_view netns, std::vector<StatsdTimer>& out);
+  void statsd_timers(const NsLabels& ns, std::vector<StatsdTimer>& out);
   void start_interval();
 
   uint64_t overflows() const { return overflows_; }
@@ -162,7 +161,7 @@ class CloseAccounting final : public source::DestroySink {
     Histogram<kRttBoundsUs.size()> rtt;                   // microseconds
     std::array<Histogram<kBytesBounds.size()>, 2> bytes;  // sent, received
     Reservoir timers;                                     // milliseconds
-    std::array<model::MetricLabel, 2> timer_labels;
+    std::array<model::MetricLabel, kNsLabels + 1> timer_labels;
   };
   PortCounts& counts_for(Side& s, uint16_t port);
 

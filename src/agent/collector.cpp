@@ -78,6 +78,9 @@ std::string listener_label(const model::ListenerInfo& l) {
   return s;
 }
 
+// The tunables of a namespace are read again at least this often (and with each census walk).
+constexpr int64_t kTunablesMaxAgeNs = 60'000'000'000;
+
 // The close-event buffer warning, once per agent (collectors live on the main thread only).
 bool g_buffer_warned = false;
 
@@ -91,9 +94,10 @@ uint64_t lookup(const std::vector<std::pair<uint64_t, uint64_t>>& sorted, uint64
 
 std::string_view tick_kind_name(TickKind k) { return k == TickKind::kFull ? "full" : "listener"; }
 
-Result<std::unique_ptr<NamespaceCollector>> NamespaceCollector::open(std::string label,
+Result<std::unique_ptr<NamespaceCollector>> NamespaceCollector::open(model::NetnsNames names,
                                                                      std::string path,
-                                                                     int origin_fd) {
+                                                                     int origin_fd,
+                                                                     int64_t now_ns) {
   const std::string file = path.empty() ? "/proc/self/ns/net" : path;
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(Error::from_errno("open network namespace " + file, errno));
@@ -102,16 +106,23 @@ Result<std::unique_ptr<NamespaceCollector>> NamespaceCollector::open(std::string
   if (::fstat(ns.get(), &st) < 0) return fail(Error::from_errno("stat " + file, errno));
   const uint64_t identity = (static_cast<uint64_t>(st.st_dev) << 32) ^ st.st_ino;
   return std::unique_ptr<NamespaceCollector>(new NamespaceCollector(
-      std::move(label), std::move(path), std::move(ns), identity, origin_fd));
+      std::move(names), std::move(path), std::move(ns), identity, origin_fd, now_ns));
 }
 
-NamespaceCollector::NamespaceCollector(std::string label, std::string path, UniqueFd ns,
-                                       uint64_t identity, int origin_fd)
-    : label_(std::move(label)),
+NamespaceCollector::NamespaceCollector(model::NetnsNames names, std::string path, UniqueFd ns,
+                                       uint64_t identity, int origin_fd, int64_t now_ns)
+    : names_(std::move(names)),
+      labels_(ns_labels(names_)),
       path_(std::move(path)),
       ns_(std::move(ns)),
       identity_(identity),
-      origin_fd_(origin_fd) {}
+      origin_fd_(origin_fd),
+      since_ns_(now_ns) {}
+
+void NamespaceCollector::set_names(model::NetnsNames names) {
+  names_ = std::move(names);
+  labels_ = ns_labels(names_);
+}
 
 template <typename F>
 Status NamespaceCollector::inside(F&& f) {
@@ -130,32 +141,42 @@ Status NamespaceCollector::inside(F&& f) {
   return st;
 }
 
-Status NamespaceCollector::collect(TickKind kind, const AgentConfig& cfg) {
+Status NamespaceCollector::collect(TickKind kind, bool census, const AgentConfig& cfg,
+                                   int64_t now_ns) {
   const int64_t start = procfs::monotonic_ns();
   bool entered = false;
+  walked_ = false;
   Status st = inside([&] {
     entered = true;
-    return collect_inside(kind, cfg);
+    return collect_inside(kind, census, cfg);
   });
   if (!entered) {
     healthy_ = false;
     return st;
   }
+  if (walked_) census_ns_ = now_ns;
   const auto k = static_cast<size_t>(kind);
   duration_s_[k] = static_cast<double>(procfs::monotonic_ns() - start) / 1e9;
   ++collections_[k];
-  healthy_ = st.has_value() && has_full_;
+  healthy_ = st.has_value();
   return st;
 }
 
-void NamespaceCollector::open_closes(const AgentConfig& cfg) {
+void NamespaceCollector::start(const AgentConfig& cfg) {
   if (auto st = inside([&] {
+        if (!hash_) {
+          if (auto h = procfs::read_established_hash("/proc", buffer_)) hash_ = *h;
+        }
         sync_closes(cfg);
         return Status{};
       });
       !st) {
-    close_log_.log(LogLevel::kWarn, "closes " + label_ + ": " + st.error().what());
+    close_log_.log(LogLevel::kWarn, "closes " + label() + ": " + st.error().what());
   }
+}
+
+CensusCandidate NamespaceCollector::candidate() const {
+  return CensusCandidate{walks_host_hash(), census_ns_, since_ns_, walk_cpu_s_};
 }
 
 void NamespaceCollector::sync_closes(const AgentConfig& cfg) {
@@ -185,7 +206,7 @@ void NamespaceCollector::sync_closes(const AgentConfig& cfg) {
   auto sub = source::DestroySubscription::open(so);
   if (!sub) {
     count_error(NsError::kCloses);
-    close_log_.log(LogLevel::kWarn, "closes " + label_ + ": " + sub.error().what());
+    close_log_.log(LogLevel::kWarn, "closes " + label() + ": " + sub.error().what());
     return;
   }
   source::SourceOptions src;
@@ -194,7 +215,7 @@ void NamespaceCollector::sync_closes(const AgentConfig& cfg) {
     close_src_ = std::move(*s);
   } else {
     close_log_.log(LogLevel::kWarn,
-                   "closes " + label_ + ": listener rechecks: " + s.error().what());
+                   "closes " + label() + ": listener rechecks: " + s.error().what());
   }
   close_sub_ = std::move(*sub);
   // The kernel grants twice what it was asked for; less means SO_RCVBUFFORCE was refused (no
@@ -206,7 +227,7 @@ void NamespaceCollector::sync_closes(const AgentConfig& cfg) {
         fmt::format("closes {}: a receive buffer of {} bytes for the {} asked (without "
                     "CAP_NET_ADMIN net.core.rmem_max caps it); a burst of closes beyond it loses "
                     "events, counted in tcpscope_close_event_overflows_total",
-                    label_, granted / 2, cfg.closes.receive_buffer));
+                    label(), granted / 2, cfg.closes.receive_buffer));
   }
 }
 
@@ -214,22 +235,25 @@ void NamespaceCollector::drain_closes() {
   if (!close_sub_ || !closes_) return;
   if (auto got = close_sub_->drain(*closes_); !got) {
     count_error(NsError::kCloses);
-    close_log_.log(LogLevel::kWarn, "closes " + label_ + ": " + got.error().what() +
+    close_log_.log(LogLevel::kWarn, "closes " + label() + ": " + got.error().what() +
                                         " (subscribing again at the next tick)");
     close_sub_.reset();
   }
 }
 
 void NamespaceCollector::close_timers(std::vector<StatsdTimer>& out) {
-  if (closes_) closes_->statsd_timers(label_, out);
+  if (closes_) closes_->statsd_timers(labels_, out);
 }
 
 void NamespaceCollector::start_close_interval() {
   if (closes_) closes_->start_interval();
 }
 
-Status NamespaceCollector::collect_inside(TickKind kind, const AgentConfig& cfg) {
+Status NamespaceCollector::collect_inside(TickKind kind, bool census, const AgentConfig& cfg) {
   sync_closes(cfg);
+  if (!hash_) {
+    if (auto h = procfs::read_established_hash("/proc", buffer_)) hash_ = *h;
+  }
   if (!src_) {
     source::SourceOptions so;  // netlink, falling back to /proc
     auto s = source::open_source(so);
@@ -239,22 +263,37 @@ Status NamespaceCollector::collect_inside(TickKind kind, const AgentConfig& cfg)
     }
     src_ = std::move(*s);
   }
-  if (auto st = sampler_.sample(); !st) {
+  const bool snmp6 = !cfg.counters.empty();
+  if (!sampler_ || sampler_snmp6_ != snmp6) {
+    sampler_ = std::make_unique<procfs::CounterSampler>(
+        "/proc", procfs::SamplerOptions{.snmp6 = snmp6, .deltas = false});
+    sampler_snmp6_ = snmp6;
+  }
+  if (auto st = sampler_->sample(); !st) {
     count_error(NsError::kCounters);
     return st;
   }
-  if (auto t = procfs::read_tunables("/proc")) {
-    tunables_ = *t;
-  } else {
-    count_error(NsError::kTunables);
-    return fail(std::move(t.error()));
+  // The tunables change when someone changes them, and reading them costs a dozen files: read
+  // at the first collection, with each census walk, and at least once a minute on full ticks;
+  // the ticks between export the last reading.
+  const int64_t now = procfs::monotonic_ns();
+  if (!has_tunables_ ||
+      (kind == TickKind::kFull && (census || now - tunables_ns_ >= kTunablesMaxAgeNs))) {
+    if (auto t = procfs::read_tunables("/proc")) {
+      tunables_ = *t;
+      has_tunables_ = true;
+      tunables_ns_ = now;
+    } else {
+      count_error(NsError::kTunables);
+      return fail(std::move(t.error()));
+    }
   }
-  if (auto s = procfs::read_sockstat("/proc", buffer_)) {
+  if (auto s = sockstat_reader_.read(buffer_)) {
     sockstat_ = *s;
   } else {
     sockstat_.reset();
   }
-  if (auto st = read_listeners(kind, cfg); !st) {
+  if (auto st = read_listeners(kind, census, cfg); !st) {
     count_error(NsError::kDump);
     src_.reset();  // a fresh socket next time
     return st;
@@ -262,67 +301,91 @@ Status NamespaceCollector::collect_inside(TickKind kind, const AgentConfig& cfg)
   return {};
 }
 
-Status NamespaceCollector::read_listeners(TickKind kind, const AgentConfig& cfg) {
+Status NamespaceCollector::read_listeners(TickKind kind, bool census, const AgentConfig& cfg) {
   model::DumpStats totals;
   // Fresh each tick: a device may have been renamed, or its index reused, since the last one.
-  names_ = source::NameCache{};
-  if (kind == TickKind::kFull) {
-    census_ = model::Census(&names_);
-    doctor::PressureTally tally = doctor::pressure_tally(tunables_);
-    model::TeeVisitor tee(census_, tally);
-    if (auto st = source::take_census(*src_, tee, totals); !st) {
-      has_full_ = false;
-      return st;
-    }
-    has_full_ = true;
-    sockets_seen_ = totals.messages;
-    syn_recv_.clear();
-    for (const auto& l : census_.listeners()) syn_recv_.emplace_back(l.cookie, l.syn_recv());
-    std::sort(syn_recv_.begin(), syn_recv_.end());
-
-    // The doctor's snapshot, over the window since the previous full tick.
-    const auto& cur = sampler_.current();
-    const model::CounterSnapshot& prev = has_doctor_baseline_ ? doctor_counters_ : cur;
-    const double seconds = has_doctor_baseline_ && prev.taken_ns() > 0
-                               ? static_cast<double>(cur.taken_ns() - prev.taken_ns()) / 1e9
-                               : 0.0;
-    const doctor::Snapshot s = doctor::build_snapshot({.census = census_,
-                                                       .tally = tally,
-                                                       .baseline = doctor_listeners_,
-                                                       .previous = prev,
-                                                       .current = cur,
-                                                       .seconds = seconds,
-                                                       .since_boot = false,
-                                                       .tunables = tunables_,
-                                                       .sockstat = sockstat_});
-    const doctor::Report report = doctor::diagnose(s, cfg.thresholds);
-    findings_.clear();
-    for (const doctor::CheckId id : doctor::check_ids()) {
-      bool skipped = false;
-      for (const auto& sk : report.skipped) skipped = skipped || sk.id == id;
-      if (skipped) continue;
-      int sev = 0;
-      for (const auto& f : report.findings) {
-        if (f.id == id) sev = std::max(sev, static_cast<int>(f.severity));
-      }
-      findings_.emplace_back(id, sev);
-    }
-    doctor_counters_ = cur;
-    doctor_listeners_ = census_.listeners();
-    has_doctor_baseline_ = true;
-    latest_listeners_ = census_.listeners();
-  } else {
-    model::Census listeners(&names_);
+  ifnames_ = source::NameCache{};
+  if (kind != TickKind::kFull) {
+    model::Census listeners(&ifnames_);
     if (auto st = source::take_census(*src_, listeners, totals, {true, false, false}); !st) {
       return st;
     }
     latest_listeners_ = listeners.listeners();
+  } else {
+    doctor::PressureTally tally = doctor::pressure_tally(tunables_);
+    model::Census now(&ifnames_);
+    if (census) {
+      // Every state, the tally riding along; kept only when the whole walk worked.
+      model::TeeVisitor tee(now, tally);
+      const double cpu0 = procfs::thread_cpu_seconds();
+      if (auto st = source::take_census(*src_, tee, totals); !st) return st;
+      walk_cpu_s_ = procfs::thread_cpu_seconds() - cpu0;
+      walked_ = true;
+      has_census_ = true;
+      sockets_seen_ = totals.messages;
+      syn_recv_.clear();
+      for (const auto& l : now.listeners()) syn_recv_.emplace_back(l.cookie, l.syn_recv());
+      std::sort(syn_recv_.begin(), syn_recv_.end());
+    } else if (auto st = source::take_census(*src_, now, totals, {true, false, false}); !st) {
+      return st;
+    }
+
+    // The doctor's snapshot, over the window since the previous full tick; between walks with
+    // the last walk's states and tallies.
+    const auto& cur = sampler_->current();
+    const model::CounterSnapshot& prev = has_doctor_baseline_ ? doctor_counters_ : cur;
+    const double seconds = has_doctor_baseline_ && prev.taken_ns() > 0
+                               ? static_cast<double>(cur.taken_ns() - prev.taken_ns()) / 1e9
+                               : 0.0;
+    doctor::Snapshot s = doctor::build_snapshot({.census = now,
+                                                 .tally = tally,
+                                                 .baseline = doctor_listeners_,
+                                                 .previous = prev,
+                                                 .current = cur,
+                                                 .seconds = seconds,
+                                                 .since_boot = false,
+                                                 .tunables = tunables_,
+                                                 .sockstat = sockstat_});
+    if (walked_) {
+      walk_ = s;
+      census_ = std::move(now);
+      doctor_listeners_ = census_.listeners();
+    } else {
+      if (has_census_) {
+        doctor::carry_walk(s, walk_);
+      } else {
+        s.census_walked = false;
+        s.not_walked =
+            "not walked yet: this namespace shares the host's established hash and waits for its "
+            "turn in the agent's census budget";
+      }
+      doctor_listeners_ = now.listeners();
+    }
+    run_doctor(s, cfg);
+    doctor_counters_ = cur;
+    has_doctor_baseline_ = true;
+    latest_listeners_ = doctor_listeners_;
   }
   duplicates_ += totals.duplicates;
   restarts_ += totals.restarts;
   if (closes_) closes_->set_listeners(latest_listeners_);
   build_rows(kind);
   return {};
+}
+
+void NamespaceCollector::run_doctor(const doctor::Snapshot& s, const AgentConfig& cfg) {
+  const doctor::Report report = doctor::diagnose(s, cfg.thresholds);
+  findings_.clear();
+  for (const doctor::CheckId id : doctor::check_ids()) {
+    bool skipped = false;
+    for (const auto& sk : report.skipped) skipped = skipped || sk.id == id;
+    if (skipped) continue;
+    int sev = 0;
+    for (const auto& f : report.findings) {
+      if (f.id == id) sev = std::max(sev, static_cast<int>(f.severity));
+    }
+    findings_.emplace_back(id, sev);
+  }
 }
 
 void NamespaceCollector::build_rows(TickKind kind) {
@@ -380,8 +443,9 @@ void NamespaceCollector::build_rows(TickKind kind) {
   });
 }
 
-void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, model::MetricSet& out) {
-  const std::string_view ns = label_;
+void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, int64_t now_ns,
+                              model::MetricSet& out) {
+  const NsLabels& ns = labels_;
   const uint64_t scope = identity_;
   auto u = [](uint64_t v) { return static_cast<double>(v); };
 
@@ -389,81 +453,70 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, mode
   for (TickKind k : {TickKind::kFull, TickKind::kListener}) {
     const auto i = static_cast<size_t>(k);
     if (collections_[i] == 0) continue;
-    out.add(ids[Metric::kCollectionDuration], {{"netns", ns}, {"kind", tick_kind_name(k)}},
-            duration_s_[i], scope);
-    out.add(ids[Metric::kCollections], {{"netns", ns}, {"kind", tick_kind_name(k)}},
-            u(collections_[i]), scope);
+    const Labels kind(ns, {{"kind", tick_kind_name(k)}});
+    out.add(ids[Metric::kCollectionDuration], kind, duration_s_[i], scope);
+    out.add(ids[Metric::kCollections], kind, u(collections_[i]), scope);
   }
   for (size_t i = 0; i < errors_.size(); ++i) {
-    out.add(ids[Metric::kErrors],
-            {{"netns", ns}, {"kind", error_kind_name(static_cast<NsError>(i))}}, u(errors_[i]),
-            scope);
+    out.add(ids[Metric::kErrors], Labels(ns, {{"kind", error_kind_name(static_cast<NsError>(i))}}),
+            u(errors_[i]), scope);
   }
-  out.add(ids[Metric::kDumpDuplicates], {{"netns", ns}}, u(duplicates_), scope);
-  out.add(ids[Metric::kDumpRestarts], {{"netns", ns}}, u(restarts_), scope);
+  const Labels plain(ns);
+  out.add(ids[Metric::kDumpDuplicates], plain, u(duplicates_), scope);
+  out.add(ids[Metric::kDumpRestarts], plain, u(restarts_), scope);
+  // The census's age, walked or not: what the bound and its alert look at.
+  const int64_t basis = census_ns_ >= 0 ? census_ns_ : since_ns_;
+  out.add(ids[Metric::kCensusAge], plain,
+          static_cast<double>(std::max<int64_t>(0, now_ns - basis)) / 1e9, scope);
   // Closed connections are counted from events, whatever became of the last collection.
   if (closes_ && cfg.closes.enabled) closes_->emit(ids, ns, scope, out);
-  if (!has_data()) return;
-  out.add(ids[Metric::kSocketsSeen], {{"netns", ns}}, u(sockets_seen_), scope);
+  if (!healthy_) return;
 
-  // Sockets per state.
-  for (TcpState st : kTcpStates) {
-    const auto i = static_cast<size_t>(st);
-    uint64_t n = census_.tcp()[i].total();
-    if (st == TcpState::kSynRecv) {
-      n += census_.tcp()[static_cast<size_t>(TcpState::kNewSynRecv)].total();
-    }
-    if (st == TcpState::kListen) n = latest_listeners_.size();
-    out.add(
-        ids[Metric::kSockets],
-        {{"netns", ns}, {"protocol", "tcp"}, {"state", model::state_key(static_cast<uint8_t>(st))}},
-        u(n), scope);
+  // What every tick reads, whatever the hash: sockstat, listeners, counters, tunables.
+  if (sockstat_) {
+    out.add(ids[Metric::kTcpInUse], plain, u(sockstat_->tcp_inuse + sockstat_->tcp6_inuse), scope);
+    out.add(ids[Metric::kTcpTimeWait], plain, u(sockstat_->tcp_tw), scope);
   }
-  out.add(ids[Metric::kSockets], {{"netns", ns}, {"protocol", "udp"}, {"state", "unconn"}},
-          u(census_.udp()[static_cast<size_t>(TcpState::kClose)].total()), scope);
-  out.add(ids[Metric::kSockets], {{"netns", ns}, {"protocol", "udp"}, {"state", "estab"}},
-          u(census_.udp()[static_cast<size_t>(TcpState::kEstablished)].total()), scope);
-
-  // Listeners.
-  out.add(ids[Metric::kListeners], {{"netns", ns}}, u(latest_listeners_.size()), scope);
+  out.add(ids[Metric::kListeners], plain, u(latest_listeners_.size()), scope);
   const size_t shown = std::min<size_t>(rows_.size(), cfg.max_listeners);
-  out.add(ids[Metric::kListenersDropped], {{"netns", ns}}, u(rows_.size() - shown), scope);
+  out.add(ids[Metric::kListenersDropped], plain, u(rows_.size() - shown), scope);
   for (size_t i = 0; i < shown; ++i) {
     const ListenerRow& r = rows_[i];
-    const model::MetricLabel labels[] = {{"netns", ns}, {"listener", r.label}};
+    const Labels labels(ns, {{"listener", r.label}});
     out.add(ids[Metric::kAcceptQueue], labels, u(r.queue), scope);
     out.add(ids[Metric::kAcceptQueueLimit], labels, u(r.limit), scope);
     out.add(ids[Metric::kAcceptQueueFill], labels,
             r.limit ? u(r.queue) / u(r.limit) : (r.queue ? 1.0 : 0.0), scope);
     out.add(ids[Metric::kAcceptQueuePeak], labels, u(r.peak), scope);
-    out.add(ids[Metric::kListenerSynRecv], labels, u(r.syn_recv), scope);
+    if (has_census_) out.add(ids[Metric::kListenerSynRecv], labels, u(r.syn_recv), scope);
     if (r.has_drops) out.add(ids[Metric::kListenerDrops], labels, u(r.drops), scope);
   }
-
-  // Limits and levels.
-  out.add(ids[Metric::kOrphans], {{"netns", ns}}, u(census_.orphans()), scope);
   const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
   if (sockstat_) {
-    out.add(ids[Metric::kTcpMemory], {{"netns", ns}}, u(sockstat_->tcp_mem) * page, scope);
+    out.add(ids[Metric::kTcpMemory], plain, u(sockstat_->tcp_mem) * page, scope);
   }
   if (const auto& m = tunables_.tcp_mem) {
     static constexpr std::string_view kLevels[] = {"min", "pressure", "max"};
     for (size_t i = 0; i < 3; ++i) {
-      out.add(ids[Metric::kTcpMemLimit], {{"netns", ns}, {"level", kLevels[i]}},
+      out.add(ids[Metric::kTcpMemLimit], Labels(ns, {{"level", kLevels[i]}}),
               static_cast<double>((*m)[i]) * page, scope);
     }
   }
   for (const auto& f : kSysctls) {
     if (const auto& v = tunables_.*(f.field)) {
-      out.add(ids[Metric::kSysctl], {{"netns", ns}, {"name", f.name}}, static_cast<double>(*v),
-              scope);
+      out.add(ids[Metric::kSysctl], Labels(ns, {{"name", f.name}}), static_cast<double>(*v), scope);
     }
   }
   if (const auto& r = tunables_.ip_local_port_range) {
-    out.add(ids[Metric::kSysctl], {{"netns", ns}, {"name", "net.ipv4.ip_local_port_range_first"}},
+    out.add(ids[Metric::kSysctl], Labels(ns, {{"name", "net.ipv4.ip_local_port_range_first"}}),
             static_cast<double>((*r)[0]), scope);
-    out.add(ids[Metric::kSysctl], {{"netns", ns}, {"name", "net.ipv4.ip_local_port_range_last"}},
+    out.add(ids[Metric::kSysctl], Labels(ns, {{"name", "net.ipv4.ip_local_port_range_last"}}),
             static_cast<double>((*r)[1]), scope);
+  }
+  // Which hash a walk of this namespace visits (negative: the host's, shared).
+  if (hash_ && hash_->entries != 0) {
+    out.add(ids[Metric::kSysctl], Labels(ns, {{"name", "net.ipv4.tcp_ehash_entries"}}),
+            static_cast<double>(hash_->entries), scope);
   }
 
   // Kernel counters: the default set and --counters patterns.
@@ -473,7 +526,7 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, mode
     counter_patterns_ = cfg.counters;
     counter_matcher_ = model::CounterPatterns(cfg.counters);
   }
-  const auto& snap = sampler_.current();
+  const auto& snap = sampler_->current();
   for (size_t i = 0; i < snap.size(); ++i) {
     const std::string_view name = snap.name(i);
     auto it = counter_families_.find(name);
@@ -495,14 +548,35 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, mode
       it = counter_families_.emplace(std::string(name), fam).first;
     }
     if (it->second >= 0) {
-      out.add(static_cast<uint32_t>(it->second), {{"netns", ns}}, u(snap.value(i)), scope);
+      out.add(static_cast<uint32_t>(it->second), plain, u(snap.value(i)), scope);
     }
   }
 
   for (const auto& [id, sev] : findings_) {
-    out.add(ids[Metric::kDoctorFinding], {{"netns", ns}, {"check", doctor::check_key(id)}}, sev,
+    out.add(ids[Metric::kDoctorFinding], Labels(ns, {{"check", doctor::check_key(id)}}), sev,
             scope);
   }
+
+  // What only a walk of the established hash gives: the last one's.
+  if (!has_census_) return;
+  out.add(ids[Metric::kSocketsSeen], plain, u(sockets_seen_), scope);
+  for (TcpState st : kTcpStates) {
+    const auto i = static_cast<size_t>(st);
+    uint64_t n = census_.tcp()[i].total();
+    if (st == TcpState::kSynRecv) {
+      n += census_.tcp()[static_cast<size_t>(TcpState::kNewSynRecv)].total();
+    }
+    if (st == TcpState::kListen) n = latest_listeners_.size();
+    out.add(
+        ids[Metric::kSockets],
+        Labels(ns, {{"protocol", "tcp"}, {"state", model::state_key(static_cast<uint8_t>(st))}}),
+        u(n), scope);
+  }
+  out.add(ids[Metric::kSockets], Labels(ns, {{"protocol", "udp"}, {"state", "unconn"}}),
+          u(census_.udp()[static_cast<size_t>(TcpState::kClose)].total()), scope);
+  out.add(ids[Metric::kSockets], Labels(ns, {{"protocol", "udp"}, {"state", "estab"}}),
+          u(census_.udp()[static_cast<size_t>(TcpState::kEstablished)].total()), scope);
+  out.add(ids[Metric::kOrphans], plain, u(census_.orphans()), scope);
 }
 
 }  // namespace tcpscope::agent

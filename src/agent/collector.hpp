@@ -7,10 +7,19 @@
 // enters the namespace (setns on the calling thread), reads, and returns to the agent's own
 // namespace before it returns, whatever happened; emit() writes the namespace's samples.
 //
-//   full tick:      listeners (with drops) + every other TCP state + UDP at header level,
-//                   counters, tunables, sockstat, then the doctor's rules over the window since
-//                   the previous full tick;
-//   listener tick:  listeners only (the kernel skips the established hash), counters, tunables.
+//   every tick:        listeners (the listening hash only), counters, sockstat;
+//   full tick:         + the listeners' drop counters, then the doctor's rules over the window
+//                      since the previous full tick; the tunables at the first collection, with
+//                      each census walk and at least once a minute;
+//   census (a full tick the agent's CensusPlanner picks; every full tick for a namespace with a
+//                      hash of its own): + every other TCP state and UDP at header level, with
+//                      the doctor's tallies riding along. Between two walks the doctor judges
+//                      with the last walk's states and tallies (carry_walk) and fresh counters,
+//                      listeners and sockstat.
+//
+// The walk of a namespace that shares the host's established hash costs the same whatever the
+// namespace holds (model/netns.hpp): the agent's planner decides when, within its CPU budget;
+// walk_cpu_s() tells it what the last one cost.
 //
 // With [closes] enabled, the collector also holds a subscription to the namespace's destroy
 // events, opened inside it (a netlink socket stays bound to the namespace it was created in):
@@ -32,16 +41,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agent/census_plan.hpp"
 #include "agent/closes.hpp"
 #include "agent/config.hpp"
 #include "agent/log.hpp"
 #include "agent/metric_catalog.hpp"
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
+#include "doctor/snapshot.hpp"
 #include "model/census.hpp"
 #include "model/counters.hpp"
 #include "model/doctor_report.hpp"
 #include "model/metric_set.hpp"
+#include "model/netns.hpp"
 #include "procfs/counter_sampler.hpp"
 #include "procfs/sockstat.hpp"
 #include "procfs/sysctl.hpp"
@@ -59,26 +71,42 @@ enum class NsError : uint8_t { kDump, kNetns, kCounters, kTunables, kCloses, kCo
 class NamespaceCollector {
  public:
   // `path` empty: the agent's own namespace. `origin`: an fd of the agent's own namespace, to
-  // return to after collecting elsewhere (not owned; kept open by the agent).
-  static Result<std::unique_ptr<NamespaceCollector>> open(std::string label, std::string path,
-                                                          int origin_fd);
+  // return to after collecting elsewhere (not owned; kept open by the agent). `now_ns`: when
+  // the agent begins to follow it (the age of its census counts from there until the first).
+  static Result<std::unique_ptr<NamespaceCollector>> open(model::NetnsNames names, std::string path,
+                                                          int origin_fd, int64_t now_ns);
 
-  const std::string& label() const { return label_; }
+  const std::string& label() const { return names_.netns; }
+  const model::NetnsNames& names() const { return names_; }
+  // New names for the same namespace (a container renamed, a member pid gone).
+  void set_names(model::NetnsNames names);
   const std::string& path() const { return path_; }
   // The namespace's identity (device and inode of its nsfs file).
   uint64_t identity() const { return identity_; }
 
-  // Collects; on error the namespace's samples are left out of emit() until a collection works.
-  Status collect(TickKind kind, const AgentConfig& cfg);
-  void emit(const AgentConfig& cfg, const MetricIds& ids, model::MetricSet& out);
+  // Enters the namespace once, at once: reads which established hash it has and, with
+  // [closes] enabled, subscribes to its close events (a failure is counted and logged, and each
+  // collection tries again).
+  void start(const AgentConfig& cfg);
 
-  // True after the first successful full collection.
-  bool has_data() const { return has_full_ && healthy_; }
+  // What the planner needs to decide on its census.
+  CensusCandidate candidate() const;
+  // CPU time of the last census walk; true when this tick's collection walked.
+  double walk_cpu_s() const { return walk_cpu_s_; }
+  bool walked() const { return walked_; }
+  bool walks_host_hash() const { return !hash_ || hash_->walks_host_hash(); }
 
-  // Closed connections ([closes]). open_closes() subscribes inside the namespace, at once; a
-  // failure is counted and logged, and each collection tries again. A collection with [closes]
-  // disabled drops the subscription and the accounts.
-  void open_closes(const AgentConfig& cfg);
+  // Collects (`census`: also walk every state); on error the namespace's samples are left out
+  // of emit() until a collection works.
+  Status collect(TickKind kind, bool census, const AgentConfig& cfg, int64_t now_ns);
+  void emit(const AgentConfig& cfg, const MetricIds& ids, int64_t now_ns, model::MetricSet& out);
+
+  // True after the first successful collection (listeners, counters, sockstat).
+  bool has_data() const { return healthy_; }
+  bool has_census() const { return has_census_; }
+
+  // Closed connections ([closes]). A collection with [closes] disabled drops the subscription
+  // and the accounts.
   // The subscription's fd, -1 without one.
   int close_fd() const { return close_sub_ ? close_sub_->fd() : -1; }
   // Accounts every event queued now.
@@ -88,14 +116,15 @@ class NamespaceCollector {
   void start_close_interval();
 
  private:
-  NamespaceCollector(std::string label, std::string path, UniqueFd ns, uint64_t identity,
-                     int origin_fd);
-  Status collect_inside(TickKind kind, const AgentConfig& cfg);
+  NamespaceCollector(model::NetnsNames names, std::string path, UniqueFd ns, uint64_t identity,
+                     int origin_fd, int64_t now_ns);
+  Status collect_inside(TickKind kind, bool census, const AgentConfig& cfg);
   // Runs `f` inside the namespace (setns there and back when it is not the agent's own).
   template <typename F>
   Status inside(F&& f);
   void sync_closes(const AgentConfig& cfg);  // called inside the namespace
-  Status read_listeners(TickKind kind, const AgentConfig& cfg);
+  Status read_listeners(TickKind kind, bool census, const AgentConfig& cfg);
+  void run_doctor(const doctor::Snapshot& s, const AgentConfig& cfg);
   void build_rows(TickKind kind);
   void count_error(NsError e) { ++errors_[static_cast<size_t>(e)]; }
 
@@ -111,22 +140,35 @@ class NamespaceCollector {
     bool has_drops = false;
   };
 
-  std::string label_;
+  model::NetnsNames names_;
+  NsLabels labels_;  // views into names_
   std::string path_;
   UniqueFd ns_;
   uint64_t identity_ = 0;
   int origin_fd_ = -1;
+  std::optional<model::EstablishedHash> hash_;  // read once: a namespace never changes hash
 
   std::unique_ptr<source::SocketSource> src_;
-  procfs::CounterSampler sampler_{"/proc"};
+  // Counters: made inside the namespace at the first collection (its files stay open and keep
+  // reading it); snmp6 only when --counters may ask for its counters.
+  std::unique_ptr<procfs::CounterSampler> sampler_;
+  bool sampler_snmp6_ = false;
   std::string buffer_;
   procfs::Tunables tunables_;
+  bool has_tunables_ = false;
+  int64_t tunables_ns_ = 0;  // monotonic time of the last reading
   std::optional<procfs::SockStat> sockstat_;
+  procfs::SockStatReader sockstat_reader_{"/proc"};  // opened inside at the first collection
 
-  source::NameCache names_;  // device names of this namespace, renewed each tick
-  model::Census census_;     // last full collection
-  bool has_full_ = false;
+  source::NameCache ifnames_;  // device names of this namespace, renewed each tick
+  model::Census census_;       // the last census walk
+  bool has_census_ = false;
   bool healthy_ = false;
+  bool walked_ = false;
+  int64_t since_ns_ = 0;    // when the agent began to follow it
+  int64_t census_ns_ = -1;  // monotonic time of the last walk
+  double walk_cpu_s_ = -1;  // CPU time of the last walk, -1 before the first
+  doctor::Snapshot walk_;   // the doctor's view of the last walk (states, tallies, SYN-RECV)
   std::vector<model::ListenerInfo> latest_listeners_;
   std::vector<ListenerRow> rows_;                     // newest listener reading, merged by label
   std::vector<std::pair<uint64_t, uint64_t>> peaks_;  // cookie -> largest queue since full

@@ -27,9 +27,10 @@ constexpr ConfigKey kKeys[] = {
      "Listener-only ticks in between (the listeners' queues, counters, tunables); must divide "
      "`interval`. Equal to it: no listener ticks."},
     {"netns", "array of strings", "the agent's own namespace", "--netns",
-     "Namespaces to follow: `all` (the own namespace, labelled `host`, every name under "
-     "/var/run/netns and /var/run/docker/netns, rescanned every tick), `host`, a name under "
-     "/var/run/netns, or a path (labelled with the path)."},
+     "Namespaces to follow: `all` (the own namespace, labelled `host`, the bind mounts under "
+     "/var/run/netns and /var/run/docker/netns and the namespaces of running processes, each "
+     "once, found again on full ticks), `host`, a name under /var/run/netns, or a path "
+     "(labelled with the path)."},
     {"max_listeners", "integer", "100", "--max-listeners",
      "Listeners exported per namespace, largest accept queue first; the rest are counted in "
      "`tcpscope_listeners_dropped`."},
@@ -61,6 +62,12 @@ constexpr ConfigKey kKeys[] = {
      "uniform sample of that many, sent with `|@rate`."},
     {"closes.receive_buffer", "integer", "8388608", "",
      "Bytes of kernel buffer per namespace for events not yet read (64 KiB to 1 GiB)."},
+    {"census.cpu", "number or string", "0.02", "--census-cpu",
+     "The share of one core the census walks of namespaces on the host's established hash may "
+     "take: `0.02` or `\"2%\"` (0.0001 to 1)."},
+    {"census.max_age", "string (a duration)", "\"1h\"", "--census-max-age",
+     "No census older than this: a namespace whose census would be is walked whatever the "
+     "budget; at least `interval`."},
     {"doctor.NAME", "number", "the doctor's", "--threshold NAME=VALUE",
      "A threshold of the doctor's rules, by the names `tcpscope doctor --list-thresholds` "
      "prints (`accept-queue-fill = 90`)."},
@@ -135,6 +142,29 @@ Status set_range(std::string_view key, int64_t v, int64_t lo, int64_t hi, int64_
   if (v < lo || v > hi) {
     return fail(Error::usage(std::string(key) + " " + std::to_string(v) + " is out of range (" +
                              std::to_string(lo) + " to " + std::to_string(hi) + ")"));
+  }
+  out = v;
+  return {};
+}
+
+// A share of one core: "0.02" or "2%", from 0.0001 to 1 (100 %).
+Status set_cpu_share(std::string_view key, std::string_view text, double& out) {
+  std::string_view t = text;
+  double scale = 1;
+  if (t.ends_with('%')) {
+    t.remove_suffix(1);
+    scale = 100;
+  }
+  double v = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || p != t.data() + t.size() || t.empty()) {
+    return fail(Error::usage(std::string(key) + " \"" + std::string(text) +
+                             "\" is not a share of one core (0.02 or 2%)"));
+  }
+  v /= scale;
+  if (!(v >= 0.0001 && v <= 1)) {
+    return fail(Error::usage(std::string(key) + " \"" + std::string(text) +
+                             "\" is out of range (0.0001 to 1, 0.01% to 100%)"));
   }
   out = v;
   return {};
@@ -404,6 +434,26 @@ Status parse_config_toml(std::string_view content, std::string_view origin, Agen
     }
   }
   TCPSCOPE_TRY(sub_status);
+  if (const toml::table* ct = t.sub("census", sub_status)) {
+    Table ce(*ct, origin, "census.");
+    TCPSCOPE_TRY(ce.check_keys());
+    if (const toml::node* n = ct->get("cpu")) {
+      std::string text;
+      if (n->is_floating_point()) {
+        text = std::to_string(n->as_floating_point()->get());
+      } else if (n->is_integer()) {
+        text = std::to_string(n->as_integer()->get());
+      } else if (auto str = n->value<std::string>()) {
+        text = *str;
+      } else {
+        return fail(Error::usage(where(origin, *n) + ": census.cpu must be a number or \"N%\""));
+      }
+      TCPSCOPE_TRY(at(ce, "cpu", set_cpu_share("census.cpu", text, c.census.cpu)));
+    }
+    TCPSCOPE_TRY(get(ce.string("max_age"), s));
+    if (s) TCPSCOPE_TRY(at(ce, "max_age", set_interval("census.max_age", *s, c.census.max_age_ns)));
+  }
+  TCPSCOPE_TRY(sub_status);
   if (const toml::table* dt = t.sub("doctor", sub_status)) {
     for (const auto& [k, node] : *dt) {
       std::string value;
@@ -461,10 +511,19 @@ Result<AgentConfig> load_config(const AgentFlags& f) {
     }
   }
   if (f.log_level) TCPSCOPE_TRY(set_level("--log-level", *f.log_level, c));
+  if (f.census_cpu) TCPSCOPE_TRY(set_cpu_share("--census-cpu", *f.census_cpu, c.census.cpu));
+  if (f.census_max_age) {
+    TCPSCOPE_TRY(set_interval("--census-max-age", *f.census_max_age, c.census.max_age_ns));
+  }
 
   // Cross-field checks.
   if (c.listener_interval_ns > c.interval_ns || c.interval_ns % c.listener_interval_ns != 0) {
     return fail(Error::usage("the listener interval must divide the interval (e.g. 10s and 2s)"));
+  }
+  if (c.census.max_age_ns < c.interval_ns) {
+    return fail(
+        Error::usage("census.max_age must be at least the interval (a census per full "
+                     "tick at most)"));
   }
   for (const auto& n : c.netns) {
     if (n.empty()) return fail(Error::usage("netns: an empty name"));

@@ -38,6 +38,14 @@ struct ClosesConfig {
   bool operator==(const ClosesConfig&) const = default;
 };
 
+// [census]: when a namespace that shares the host's established hash gets its census walk
+// (docs/agent.md, "Namespaces and the census").
+struct CensusConfig {
+  double cpu = 0.02;                       // share of one core for walks of the host's hash
+  int64_t max_age_ns = 3'600'000'000'000;  // no census older than this (1 h)
+  bool operator==(const CensusConfig&) const = default;
+};
+
 struct AgentConfig {
   int64_t interval_ns = 10'000'000'000;
   int64_t listener_interval_ns = 10'000'000'000;  // == interval_ns: no listener-only ticks
@@ -52,6 +60,7 @@ struct AgentConfig {
   std::string jsonl;  // "" off, "-" stdout
   doctor::Thresholds thresholds;
   ClosesConfig closes;
+  CensusConfig census;
   LogLevel log_level = LogLevel::kInfo;
   std::string config_file;  // where it came from, for reloads and messages
 
@@ -74,6 +83,8 @@ struct AgentFlags {
   std::optional<std::string> jsonl;
   std::vector<std::string> thresholds;  // NAME=VALUE
   std::optional<std::string> log_level;
+  std::optional<std::string> census_cpu;      // a share of one core ("0.02") or a percentage ("2%")
+  std::optional<std::string> census_max_age;  // DURATION
 };
 
 // Every key of the config file: the parser accepts exactly these (a table's name is the part

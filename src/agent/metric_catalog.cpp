@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdlib>
 
 namespace tcpscope::agent {
 
@@ -16,6 +17,14 @@ constexpr MetricType H = MetricType::kHistogram;
 constexpr MetricInfo kCatalog[] = {
     {Metric::kSockets, "tcpscope_sockets", G,
      "Sockets per protocol and state, IPv4 and IPv6 (last full collection)."},
+    {Metric::kTcpInUse, "tcpscope_tcp_sockets_in_use", G,
+     "TCP sockets of the namespace but TIME-WAIT and request sockets, IPv4 and IPv6 "
+     "(/proc/net/sockstat{,6} inuse, read every tick whatever the hash)."},
+    {Metric::kTcpTimeWait, "tcpscope_tcp_time_wait_sockets", G,
+     "TIME-WAIT sockets of the namespace (/proc/net/sockstat tw, read every tick)."},
+    {Metric::kCensusAge, "tcpscope_census_age_seconds", G,
+     "Time since the last census walk of the namespace (the socket states, SYN-RECV, orphans "
+     "and the doctor's tallies); before the first, since the namespace was followed."},
     {Metric::kListeners, "tcpscope_listeners", G, "TCP listening sockets in the namespace."},
     {Metric::kListenersDropped, "tcpscope_listeners_dropped", G,
      "Listeners not exported because of --max-listeners."},
@@ -73,6 +82,11 @@ constexpr MetricInfo kCatalog[] = {
     {Metric::kTicksSkipped, "tcpscope_agent_ticks_skipped_total", C,
      "Ticks skipped because a collection overran the next one."},
     {Metric::kNamespaces, "tcpscope_agent_namespaces", G, "Network namespaces followed."},
+    {Metric::kCensusMaxAge, "tcpscope_agent_census_max_age_seconds", G,
+     "The bound on the age of every census (census.max_age)."},
+    {Metric::kCensusCpu, "tcpscope_agent_census_cpu_seconds_total", C,
+     "CPU time of the census walks of namespaces on the host's established hash (the walks "
+     "census.cpu budgets)."},
     {Metric::kResidentMemory, "tcpscope_agent_resident_memory_bytes", G,
      "Resident memory of the agent."},
     {Metric::kCpuSeconds, "tcpscope_agent_cpu_seconds_total", C,
@@ -107,6 +121,7 @@ constexpr std::string_view kDefaultCounters[] = {
     "TcpPassiveOpens",
     "TcpInErrs",
     "TcpOutRsts",
+    "TcpCurrEstab",
 };
 
 // nstat joins the file's section name and the field; longest first so "TcpExt" wins over "Tcp".
@@ -123,6 +138,16 @@ std::span<const MetricInfo> metric_catalog() { return kCatalog; }
 
 std::span<const std::string_view> default_counters() { return kDefaultCounters; }
 
+NsLabels ns_labels(const model::NetnsNames& n) {
+  return {model::MetricLabel{"netns", n.netns}, model::MetricLabel{"container", n.container},
+          model::MetricLabel{"pod", n.pod}, model::MetricLabel{"k8s_namespace", n.k8s_namespace}};
+}
+
+Labels::Labels(const NsLabels& ns, std::initializer_list<model::MetricLabel> more) {
+  for (const auto& l : ns) a_[n_++] = l;
+  // At most 4: the widest family has 3 labels of its own (a histogram adds `le` elsewhere).
+  if (more.size() > a_.size() - n_) std::abort();
+  for (const auto& l : more) a_[n_++] = l;
 #define TCPSCOPE_STR2(x) #x
 #define TCPSCOPE_STR(x) TCPSCOPE_STR2(x)
 BuildInfo build_info() {

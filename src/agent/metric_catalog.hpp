@@ -4,17 +4,23 @@
 // are named at run time from their nstat names (counter_metric_name).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "model/metric_set.hpp"
+#include "model/netns.hpp"
 
 namespace tcpscope::agent {
 
 enum class Metric : uint8_t {
   kSockets,
+  kTcpInUse,
+  kTcpTimeWait,
+  kCensusAge,
   kListeners,
   kListenersDropped,
   kAcceptQueue,
@@ -44,6 +50,8 @@ enum class Metric : uint8_t {
   kHttpRequests,
   kTicksSkipped,
   kNamespaces,
+  kCensusMaxAge,
+  kCensusCpu,
   kResidentMemory,
   kCpuSeconds,
   kBuildInfo,
@@ -67,6 +75,28 @@ class MetricIds {
 
  private:
   uint32_t ids_[static_cast<size_t>(Metric::kCount)];
+};
+
+// Every metric of a namespace carries its names first: netns, container, pod, k8s_namespace
+// (the last three empty where they are not known), so every family of a namespace has one label
+// set (docs/agent.md, "Names"). The statsd renderers leave the last three out of Graphite paths
+// (the netns element names the namespace) and out of DogStatsD tags when empty.
+inline constexpr size_t kNsLabels = 4;
+using NsLabels = std::array<model::MetricLabel, kNsLabels>;
+// Views into `n`, which must outlive them.
+NsLabels ns_labels(const model::NetnsNames& n);
+
+// A namespace's labels followed by a few more, in one fixed array (no allocation).
+class Labels {
+ public:
+  explicit Labels(const NsLabels& ns, std::initializer_list<model::MetricLabel> more = {});
+  operator std::span<const model::MetricLabel>() const {  // NOLINT(google-explicit-constructor)
+    return {a_.data(), n_};
+  }
+
+ private:
+  std::array<model::MetricLabel, kNsLabels + 4> a_{};
+  size_t n_ = 0;
 };
 
 // "TcpExtListenOverflows" -> "tcpscope_tcpext_listen_overflows_total" (gauge: no "_total").

@@ -49,4 +49,9 @@ std::string escape_excerpt(std::string_view s, size_t max = 24);
 // Trims ASCII whitespace on both ends.
 std::string_view trim(std::string_view s);
 
+// Raises the soft limit of open files to the hard one: whatever follows every network namespace
+// keeps a few files and sockets of each open (counters, netlink sockets), several thousand on a
+// container host, past the usual soft limit of 1024.
+void raise_open_file_limit();
+
 }  // namespace tcpscope

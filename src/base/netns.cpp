@@ -9,6 +9,8 @@
 #include <sys/vfs.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 #include "base/unique_fd.hpp"
 
@@ -47,6 +49,13 @@ Status enter_netns(std::string_view name_or_path) {
     return fail(Error::from_errno("enter network namespace " + path, errno));
   }
   return {};
+}
+
+void return_to_netns(int origin) {
+  if (::setns(origin, CLONE_NEWNET) < 0) {
+    std::fputs("tcpscope: error: cannot return to its own network namespace\n", stderr);
+    std::abort();
+  }
 }
 
 }  // namespace tcpscope

@@ -25,6 +25,8 @@ void add_summary_command(CLI::App& app, SummaryOptions& opts) {
   sub->add_flag("--json", opts.json, "JSON output");
   add_source_flags(*sub, opts.source);
   sub->add_option("-F,--filter", opts.filter_file, "read the filter expression from FILE");
+  sub->add_option("--walk-budget", opts.walk_budget,
+                  "--netns all: CPU for walks of namespaces on the host's hash (1s; 0: none)");
   sub->footer("FILTER: count only matching sockets (ss filter syntax)");
   opts.extras = &app;  // the filter words, raw (see cmd_sockets.cpp)
 }
@@ -73,6 +75,7 @@ void count_other_tables(source::ActiveFilter& filter, source::SocketSource& src,
 }  // namespace
 
 int run_summary(const GlobalOptions& global, const SummaryOptions& opts) {
+  if (global.netns == "all") return run_summary_all(global, opts);
   auto so = opts.source.resolve();
   if (!so) return report(so.error());
   const bool replay = so->kind == source::SourceKind::kReplay;

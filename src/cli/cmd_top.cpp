@@ -20,6 +20,7 @@
 #include "model/conn_view.hpp"
 #include "render/top.hpp"
 #include "source/name_cache.hpp"
+#include "source/netns_finder.hpp"
 #include "top/collector.hpp"
 #include "top/screen.hpp"
 
@@ -132,6 +133,12 @@ int run_top(const GlobalOptions& global, const TopOptions& opts) {
   top::CollectorOptions co;
   co.source = *so;
   co.netns = global.netns;
+  if (!global.netns.empty() && co.source.kind != source::SourceKind::kReplay) {
+    // main entered it: name the namespace we are in by its container and pod.
+    if (const auto n = source::describe_current(source::finder_options_from_env())) {
+      co.netns_names = model::names_beyond(n->names(), global.netns);
+    }
+  }
   co.filter = *words;
   co.filter_file = opts.filter_file;
   co.family = opts.v4 ? AF_INET : (opts.v6 ? AF_INET6 : 0);

@@ -4,11 +4,11 @@
 // or CSV with the final tcp_info, or a summary per interval (--summary).
 //
 // One subscription per namespace, opened inside it (a netlink socket stays bound to the
-// namespace it was created in); with --netns all, the namespaces under /var/run/netns and
-// docker's are picked up, and new ones within a second. Each namespace's listeners are dumped
+// namespace it was created in); with --netns all, every namespace of the host (bind mounts and
+// the namespaces of processes: source/netns_finder.hpp), named as operators know it, and new
+// ones within a second. Each namespace's listeners are dumped
 // once a second (the listening hash only: cheap) to tell inbound closes from outbound ones.
 // The filter is evaluated in user space: the kernel does not filter multicast.
-#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -39,6 +39,7 @@
 #include "source/destroy_events.hpp"
 #include "source/filtering.hpp"
 #include "source/name_cache.hpp"
+#include "source/netns_finder.hpp"
 
 namespace tcpscope::cli {
 
@@ -66,7 +67,8 @@ std::optional<uint64_t> identity_of(const std::string& path) {
 // One namespace watched: its subscription, a netlink source for its listener dumps (created in
 // it, so it dumps it), what it has seen.
 struct Target {
-  std::string label;  // "" = ours (single-namespace mode)
+  std::string label;        // "" = ours (single-namespace mode)
+  model::NetnsNames names;  // --netns all: the label, container and pod
   uint64_t identity = 0;
   std::unique_ptr<source::DestroySubscription> sub;
   std::unique_ptr<source::SocketSource> src;
@@ -96,8 +98,8 @@ class Watcher final : public source::DestroySink {
   // --netns all, privileged: one subscription in our namespace that also hears every namespace
   // with an id (NETLINK_LISTEN_ALL_NSID). False when the kernel refuses it (no privilege).
   bool open_host_wide();
-  Status add_target(std::string label, const std::string& path, int origin);
-  // Adds the namespaces under /var/run/netns and docker's that are not watched yet.
+  Status add_target(model::NetnsNames names, const std::string& path, int origin);
+  // Adds the namespaces of the host that are not watched yet.
   void discover(int origin);
   int run();
   void on_event(const source::DestroyEvent& e) override;
@@ -119,6 +121,7 @@ class Watcher final : public source::DestroySink {
   std::unique_ptr<source::DestroySubscription> host_wide_;
   bool routing_ = false;   // draining host_wide_: each event goes to its namespace's target
   uint64_t unrouted_ = 0;  // events of namespaces with an id but no name we know
+  source::NamespaceFinder finder_{source::finder_options_from_env()};
   fmt::memory_buffer out_;
   Stats stats_;
   bool write_failed_ = false;
@@ -151,9 +154,10 @@ Status Watcher::open_here(Target& t, bool subscribe) {
   return {};
 }
 
-Status Watcher::add_target(std::string label, const std::string& path, int origin) {
+Status Watcher::add_target(model::NetnsNames names, const std::string& path, int origin) {
   auto t = std::make_unique<Target>();
-  t->label = std::move(label);
+  t->label = names.netns;
+  t->names = std::move(names);
   if (path.empty()) {
     // Our own namespace: the host-wide subscription hears it too (its events carry no id).
     t->identity = identity_of("/proc/self/ns/net").value_or(0);
@@ -173,12 +177,7 @@ Status Watcher::add_target(std::string label, const std::string& path, int origi
         if (auto nsid = source::netns_id_of(fd.get()); nsid && *nsid >= 0) t->nsid = *nsid;
       }
     }
-    TCPSCOPE_TRY(enter_netns(path));
-    Status st = open_here(*t, t->nsid < 0);
-    if (::setns(origin, CLONE_NEWNET) < 0) {
-      return fail(Error::from_errno("return to tcpscope's own network namespace", errno));
-    }
-    if (!st) return st;
+    TCPSCOPE_TRY(in_netns(path, origin, [&] { return open_here(*t, t->nsid < 0); }));
   }
   if (o_.format == "table" && o_.summary_ns == 0) {
     render::SocketOutput out;
@@ -255,7 +254,8 @@ void Watcher::on_event(const source::DestroyEvent& e) {
     return;
   }
   if (o_.format == "json") {
-    render::append_event_json(out_, r, e.time_ns, t.label, d, &names_);
+    render::append_event_json(out_, r, e.time_ns, t.label, d, &names_,
+                              all_mode() ? &t.names : nullptr);
   } else if (o_.format == "csv") {
     if (!csv_header_done_ && !o_.no_header) render::append_event_csv_header(out_);
     csv_header_done_ = true;
@@ -302,7 +302,8 @@ void Watcher::print_summaries(int64_t now, double seconds) {
   model::CloseAccount other;
   for (auto& t : targets_) {
     t->summary.top(o_.summary_top, rows, other);
-    render::SummaryInterval s{now, seconds, t->label, rows, &other, t->lost_in_interval};
+    render::SummaryInterval s{now,  seconds, t->label,           all_mode() ? &t->names : nullptr,
+                              rows, &other,  t->lost_in_interval};
     if (o_.format == "json") {
       render::append_summary_json(out_, s);
     } else {
@@ -315,27 +316,23 @@ void Watcher::print_summaries(int64_t now, double seconds) {
 }
 
 void Watcher::discover(int origin) {
-  std::vector<std::pair<std::string, std::string>> found;
-  for (auto [dir, prefix] :
-       {std::pair{"/var/run/netns", ""}, std::pair{"/var/run/docker/netns", "docker/"}}) {
-    DIR* d = ::opendir(dir);
-    if (d == nullptr) continue;
-    while (const dirent* e = ::readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      found.emplace_back(std::string(prefix) + e->d_name, std::string(dir) + "/" + e->d_name);
-    }
-    ::closedir(d);
+  auto found = finder_.find();
+  if (!found) {
+    std::fprintf(stderr, "tcpscope: warning: finding network namespaces: %s\n",
+                 found.error().what().c_str());
+    return;
   }
-  std::sort(found.begin(), found.end());
-  for (const auto& [label, path] : found) {
-    const auto id = identity_of(path);
-    if (!id) continue;
+  for (const source::NamespaceInfo& n : *found) {
+    if (n.own) continue;  // watched from the start, as "host"
     bool have = false;
-    for (const auto& t : targets_) have = have || t->identity == *id;
+    for (const auto& t : targets_) have = have || t->identity == n.identity;
     if (have) continue;
-    if (auto st = add_target(label, path, origin); !st) {
-      std::fprintf(stderr, "tcpscope: warning: netns %s: %s\n", label.c_str(),
-                   st.error().what().c_str());
+    if (auto st = add_target(n.names(), n.path, origin); !st) {
+      // A namespace held only by a process that has just exited is gone, not a problem.
+      if (!n.netns.empty()) {
+        std::fprintf(stderr, "tcpscope: warning: netns %s: %s\n", n.label().c_str(),
+                     st.error().what().c_str());
+      }
     }
   }
 }
@@ -512,12 +509,14 @@ int run_watch(const GlobalOptions& global, WatchOptions& o) {
     if (!origin) return report(Error::from_errno("open /proc/self/ns/net", errno));
     // Without the privilege (CAP_NET_BROADCAST), every namespace gets its own subscription.
     (void)w.open_host_wide();
-    if (auto st = w.add_target(std::string(kOwnLabel), "", origin.get()); !st) {
-      return report(st.error());
-    }
+    model::NetnsNames own;
+    own.netns = own.description = std::string(kOwnLabel);
+    if (auto st = w.add_target(own, "", origin.get()); !st) return report(st.error());
     w.discover(origin.get());
-  } else if (auto st = w.add_target(global.netns, "", -1); !st) {
-    return report(st.error());
+  } else {
+    model::NetnsNames given;
+    given.netns = given.description = global.netns;
+    if (auto st = w.add_target(given, "", -1); !st) return report(st.error());
   }
   return w.run();
 }

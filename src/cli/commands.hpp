@@ -55,6 +55,7 @@ struct SocketsOptions {
 
 struct SummaryOptions {
   bool json = false;
+  std::string walk_budget = "1s";  // --netns all (cmd_summary_all.cpp)
   SourceFlags source;
   std::vector<std::string> filter;
   std::string filter_file;
@@ -92,6 +93,7 @@ struct DoctorOptions {
   bool list_thresholds = false;
   std::string color = "auto";
   std::string proc_root = "/proc";
+  std::string walk_budget = "1s";  // --netns all: CPU for walks of the host's hash
 };
 
 // `top` (cmd_top.cpp): the live view, interactive or batch.
@@ -144,6 +146,8 @@ void add_watch_command(CLI::App& app, WatchOptions& opts);
 // Return the process exit status.
 int run_sockets(const GlobalOptions& global, SocketsOptions& opts);
 int run_summary(const GlobalOptions& global, const SummaryOptions& opts);
+// With global.netns "all": every namespace in one table (cmd_summary_all.cpp).
+int run_summary_all(const GlobalOptions& global, const SummaryOptions& opts);
 int run_counters(const GlobalOptions& global, const CountersOptions& opts);
 int run_sysctl(const GlobalOptions& global, const SysctlOptions& opts);
 // Enters global.netns itself ("all": one report per namespace under /var/run/netns).
@@ -151,6 +155,10 @@ int run_doctor(const GlobalOptions& global, const DoctorOptions& opts);
 int run_top(const GlobalOptions& global, const TopOptions& opts);
 // With global.netns "all": every namespace (main does not enter it).
 int run_watch(const GlobalOptions& global, WatchOptions& opts);
+
+// --walk-budget: seconds of CPU for walks of namespaces on the host's established hash in a run
+// over every namespace ("0": none; else a duration).
+Result<double> walk_budget_flag(std::string_view text);
 
 // Writes `out` to stdout and flushes; 0, or 1 after reporting a failed write ("No space left on
 // device", a closed pipe).

@@ -52,6 +52,13 @@ Result<std::vector<std::string>> filter_words(CLI::App* app) {
   return words;
 }
 
+Result<double> walk_budget_flag(std::string_view text) {
+  if (text == "0") return 0.0;
+  auto ns = duration_flag("--walk-budget", text);
+  if (!ns) return fail(std::move(ns.error()));
+  return static_cast<double>(*ns) / 1e9;
+}
+
 namespace {
 std::string g_error_context;
 }  // namespace

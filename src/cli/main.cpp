@@ -162,8 +162,9 @@ static int run_main(int argc, char** argv) {
     if (w.size() > 1 && w[0] == '-') return usage_error(word, render::unknown_option(word, w));
   }
 
-  // doctor and watch take "all" (every namespace) and enter each themselves.
-  const bool netns_all = global.netns == "all" && (word == "doctor" || word == "watch");
+  // doctor, summary and watch take "all" (every namespace) and enter each themselves.
+  const bool netns_all =
+      global.netns == "all" && (word == "doctor" || word == "watch" || word == "summary");
   if (!global.netns.empty() && word != "doctor" && !netns_all) {
     if (auto st = enter_netns(global.netns); !st) return cli::report(st.error());
     // Every later failure happened inside that namespace: say so.

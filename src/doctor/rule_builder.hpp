@@ -5,6 +5,7 @@
 //   rules_connections.cpp      TIME-WAIT, ephemeral ports, CLOSE-WAIT (the tally's endpoints)
 //   rules_memory.cpp           orphans and TCP memory
 //   rules_retransmissions.cpp  retransmissions, SYN retransmits, timeouts, backlog drops
+//   rules_namespaces.cpp       the note on namespaces sharing the host's established hash
 // A check adds a Finding through Builder::add(), or marks itself skipped or covered; any check
 // in model::doctor::check_ids() left unmarked is reported as passed.
 #pragma once
@@ -69,5 +70,6 @@ void check_memory(Builder& b);
 void check_close_wait(Builder& b);
 void check_rates(Builder& b);
 void add_notes(Builder& b);
+void note_shared_hash(Builder& b);
 
 }  // namespace tcpscope::doctor::detail

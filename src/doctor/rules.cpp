@@ -195,6 +195,7 @@ Report diagnose(const Snapshot& s, const Thresholds& t) {
   detail::check_close_wait(b);
   detail::check_rates(b);
   detail::add_notes(b);
+  detail::note_shared_hash(b);
   for (CheckId id : check_ids()) {
     if (!b.fired(id)) r.passed.push_back(id);
   }

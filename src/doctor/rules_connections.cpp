@@ -71,6 +71,10 @@ void check_time_wait(Builder& b) {
 
 void check_ports(Builder& b) {
   const auto& s = b.s_;
+  if (!s.census_walked) {
+    b.skip(CheckId::kEphemeralPortPressure, s.not_walked);
+    return;
+  }
   const auto& r = s.tunables.ip_local_port_range;
   if (!r) {
     b.skip(CheckId::kEphemeralPortPressure, "net.ipv4.ip_local_port_range could not be read");
@@ -111,6 +115,10 @@ void check_ports(Builder& b) {
 
 void check_close_wait(Builder& b) {
   const auto& s = b.s_;
+  if (!s.census_walked) {
+    b.skip(CheckId::kCloseWaitLeak, s.not_walked);
+    return;
+  }
   std::vector<EndpointCount> hot;
   Severity sev = Severity::kOk;
   for (const auto& e : s.close_wait) {

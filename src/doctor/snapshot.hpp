@@ -10,12 +10,14 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "doctor/tally.hpp"
 #include "model/census.hpp"
 #include "model/host.hpp"
+#include "model/netns.hpp"
 
 namespace tcpscope::doctor {
 
@@ -66,6 +68,8 @@ struct ListenerSample {
   std::optional<uint64_t> drops_in_window;
 };
 
+using model::SharedHash;
+
 struct Snapshot {
   std::vector<ListenerSample> listeners;
   std::array<model::FamilyCounts, model::kStateCount> tcp{};
@@ -78,6 +82,15 @@ struct Snapshot {
   std::vector<EndpointCount> ports_by_destination;  // local addr -> remote addr:port
   std::vector<EndpointCount> close_wait;            // per local port, or per remote (clients)
   uint64_t tally_error_bound = 0;                   // counts above may be low by at most this much
+  // False when no walk of the established hash fed this snapshot (a namespace on the host's hash
+  // left to the budget, model/netns.hpp): `tcp`, `orphans_in_netns`, the tallies and the
+  // listeners' SYN-RECV are unknown, and the checks that need them are skipped with `not_walked`
+  // as the reason.
+  bool census_walked = true;
+  std::string not_walked;
+  // The host's established hash when many namespaces share it (doctor --netns all, the host's
+  // report): what makes every per-namespace dump cost a walk of the whole host.
+  std::optional<SharedHash> shared_hash;
 
   uint64_t state(model::TcpState s) const { return tcp[static_cast<size_t>(s)].total(); }
 };

@@ -38,6 +38,31 @@ Snapshot build_snapshot(const SnapshotReads& r) {
   return s;
 }
 
+void carry_walk(Snapshot& s, const Snapshot& walked) {
+  s.tcp = walked.tcp;
+  s.orphans_in_netns = walked.orphans_in_netns;
+  s.time_wait_by_remote = walked.time_wait_by_remote;
+  s.ports_by_destination = walked.ports_by_destination;
+  s.close_wait = walked.close_wait;
+  s.tally_error_bound = walked.tally_error_bound;
+  s.census_walked = walked.census_walked;
+  s.not_walked = walked.not_walked;
+  std::vector<const model::ListenerInfo*> by_cookie;
+  by_cookie.reserve(walked.listeners.size());
+  for (const ListenerSample& w : walked.listeners) by_cookie.push_back(&w.info);
+  auto less = [](const model::ListenerInfo* a, const model::ListenerInfo* b) {
+    return a->cookie < b->cookie;
+  };
+  std::sort(by_cookie.begin(), by_cookie.end(), less);
+  for (ListenerSample& l : s.listeners) {
+    const auto it = std::lower_bound(by_cookie.begin(), by_cookie.end(), &l.info, less);
+    if (it != by_cookie.end() && (*it)->cookie == l.info.cookie) {
+      l.info.syn_recv_v4 = (*it)->syn_recv_v4;
+      l.info.syn_recv_v6 = (*it)->syn_recv_v6;
+    }
+  }
+}
+
 void fill_counter_window(const model::CounterSnapshot& previous,
                          const model::CounterSnapshot& current, double seconds, bool since_boot,
                          CounterWindow& w) {

@@ -41,6 +41,12 @@ struct SnapshotReads {
 
 Snapshot build_snapshot(const SnapshotReads& r);
 
+// A snapshot of a full tick that did not walk the established hash (its census holds the
+// listeners only) takes the parts only a walk gives from the last one that did: the states,
+// orphans, tallies and each listener's SYN-RECV (by cookie; a listener newer than the walk has
+// none). The agent's doctor between two census walks.
+void carry_walk(Snapshot& s, const Snapshot& walked);
+
 // The rules' counters: `current - previous` (0 for a counter that went backwards: a reset or a
 // wrap), `seconds` apart; with `since_boot`, `total` holds the current values too.
 void fill_counter_window(const model::CounterSnapshot& previous,

@@ -62,6 +62,10 @@ constexpr ThresholdInfo kCatalog[] = {
      "TCPBacklogDrop per second above which {check} warns"},
     {"busy-listener-fill", CheckId::kNoteSyncookies, &Thresholds::busy_listener_fill,
      "% accept-queue fill that makes a listener busy (for the tcp_syncookies=0 note)"},
+    {"shared-hash-namespaces", CheckId::kNoteSharedSocketHash, &Thresholds::shared_hash_namespaces,
+     "namespaces walking the host's established hash for the {check} note"},
+    {"shared-hash-sockets", CheckId::kNoteSharedSocketHash, &Thresholds::shared_hash_sockets,
+     "sockets in the host's established hash for the {check} note"},
 };
 
 std::string_view trim(std::string_view s) {

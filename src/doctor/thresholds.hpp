@@ -37,8 +37,10 @@ struct Thresholds {
   double syn_retrans_min = 10;         // TCPSynRetrans in the window before it counts
   double timeouts_rate = 5;            // TCPTimeouts per second: warning
   double timeouts_rate_critical = 100;
-  double backlog_drop_rate = 0;    // TCPBacklogDrop per second above which: warning
-  double busy_listener_fill = 50;  // % fill that makes a listener "busy" (notes)
+  double backlog_drop_rate = 0;         // TCPBacklogDrop per second above which: warning
+  double busy_listener_fill = 50;       // % fill that makes a listener "busy" (notes)
+  double shared_hash_namespaces = 20;   // namespaces walking the host's hash (note) ...
+  double shared_hash_sockets = 50'000;  // ... while it holds this many sockets
 };
 
 struct ThresholdInfo {

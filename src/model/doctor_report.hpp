@@ -37,6 +37,7 @@ enum class CheckId : uint8_t {
   kBacklogDrops,
   kNoteAbortOnOverflow,
   kNoteSyncookies,
+  kNoteSharedSocketHash,
 };
 
 // The rules' families (one source file each under src/doctor/).
@@ -86,6 +87,8 @@ inline constexpr CheckInfo kCheckTable[] = {
     {CheckId::kNoteAbortOnOverflow, "tcp_abort_on_overflow", "Resets on a full accept queue",
      CheckFamily::kNote},
     {CheckId::kNoteSyncookies, "tcp_syncookies", "SYN cookies setting", CheckFamily::kNote},
+    {CheckId::kNoteSharedSocketHash, "shared-socket-hash",
+     "Namespaces sharing the host's established hash", CheckFamily::kNote},
 };
 
 constexpr const CheckInfo& check_info(CheckId id) { return kCheckTable[static_cast<size_t>(id)]; }

@@ -61,13 +61,14 @@ struct TopListener {
 };
 
 struct TopSnapshot {
-  uint64_t refresh = 0;  // 1 for the first
-  double taken_s = 0;    // monotonic seconds since top started
-  double seconds = 0;    // since the previous refresh (0 for the first)
-  int64_t wall_ms = 0;   // wall clock, for JSON and the header
-  std::string netns;     // "" = top's own namespace
-  std::string source;    // "netlink", "proc" or "replay"
-  std::string filter;    // the expression in force, "" for none
+  uint64_t refresh = 0;     // 1 for the first
+  double taken_s = 0;       // monotonic seconds since top started
+  double seconds = 0;       // since the previous refresh (0 for the first)
+  int64_t wall_ms = 0;      // wall clock, for JSON and the header
+  std::string netns;        // "" = top's own namespace
+  std::string netns_names;  // "pod prod/api-1, containerd 4f1c2b7d9e0a" (the title's), or ""
+  std::string source;       // "netlink", "proc" or "replay"
+  std::string filter;       // the expression in force, "" for none
   StateMask states = kMaskAll;
 
   std::array<FamilyCounts, kStateCount> tcp{};

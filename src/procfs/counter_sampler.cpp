@@ -14,6 +14,12 @@ int64_t monotonic_ns() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 Status read_counter_snapshot(std::string_view proc_root, std::string& buffer,
                              model::CounterSnapshot& out, int64_t taken_ns) {
   out.begin(taken_ns);
@@ -27,6 +33,7 @@ Status CounterSampler::read_into(model::CounterSnapshot& out, int64_t taken_ns) 
   static constexpr bool kList[] = {false, true, false};
   if (!opened_) {
     for (size_t i = 0; i < 3; ++i) {
+      if (kList[i] && !o_.snmp6) continue;
       auto f = RereadFile::open(proc_root_ + "/net/" + kNames[i]);
       if (f) {
         files_[i] = std::move(*f);
@@ -64,7 +71,7 @@ Status CounterSampler::sample_at(int64_t taken_ns) {
   }
   cur_ = next;
   ++samples_;
-  if (samples_ >= 2) deltas_.compute(snaps_[cur_ ^ 1], snaps_[cur_]);
+  if (samples_ >= 2 && o_.deltas) deltas_.compute(snaps_[cur_ ^ 1], snaps_[cur_]);
   return {};
 }
 

@@ -103,4 +103,27 @@ Result<SockStat> read_sockstat(std::string_view proc_root, std::string& buffer) 
   return out;
 }
 
+Result<SockStat> SockStatReader::read(std::string& buffer) {
+  if (!opened_) {
+    auto v4 = RereadFile::open(proc_root_ + "/net/sockstat");
+    if (!v4) return fail(std::move(v4.error()));
+    v4_ = std::move(*v4);
+    if (auto v6 = RereadFile::open(proc_root_ + "/net/sockstat6")) {
+      v6_ = std::move(*v6);
+    } else if (v6.error().err() != ENOENT) {
+      return fail(std::move(v6.error()));
+    }
+    opened_ = true;
+  }
+  SockStat out;
+  for (const RereadFile* f : {&v4_, &v6_}) {
+    if (!f->is_open()) continue;
+    if (auto st = f->read(buffer); !st) return fail(std::move(st.error()));
+    if (auto st = parse_sockstat(buffer, out); !st) {
+      return fail(std::move(st.error()).context(f->path()));
+    }
+  }
+  return out;
+}
+
 }  // namespace tcpscope::procfs

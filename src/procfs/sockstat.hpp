@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/reread_file.hpp"
 #include "base/result.hpp"
 #include "model/host.hpp"
 
@@ -34,5 +35,20 @@ Status parse_sockstat(std::string_view content, SockStat& out);
 // Reads <proc_root>/net/sockstat and, when it exists, <proc_root>/net/sockstat6. `buffer` is
 // reused for the reads. Errors name the file.
 Result<SockStat> read_sockstat(std::string_view proc_root, std::string& buffer);
+
+// The same, the two files kept open (base/reread_file.hpp): they keep reading the network
+// namespace they were opened in, one pread each per read (the agent reads every namespace's
+// sockstat on every tick).
+class SockStatReader {
+ public:
+  explicit SockStatReader(std::string proc_root) : proc_root_(std::move(proc_root)) {}
+  Result<SockStat> read(std::string& buffer);
+
+ private:
+  std::string proc_root_;
+  bool opened_ = false;
+  RereadFile v4_;
+  RereadFile v6_;  // not open without IPv6
+};
 
 }  // namespace tcpscope::procfs

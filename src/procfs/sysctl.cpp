@@ -106,6 +106,23 @@ Result<std::optional<int64_t>> read_sysctl_int(std::string_view proc_root, std::
   return std::optional<int64_t>(*v);
 }
 
+Result<model::EstablishedHash> read_established_hash(std::string_view proc_root,
+                                                     std::string& buffer) {
+  auto entries = read_sysctl_int(proc_root, "net/ipv4/tcp_ehash_entries", buffer);
+  if (!entries) return fail(std::move(entries.error()));
+  std::string path;
+  auto initial = read_optional(proc_root, "net/ipv4/tcp_max_orphans", path, buffer);
+  if (!initial) return fail(std::move(initial.error()));
+  model::EstablishedHash h;
+  h.entries = entries->value_or(0);
+  if (*initial) {
+    h.kind = model::HashKind::kHost;
+  } else {
+    h.kind = h.entries > 0 ? model::HashKind::kOwn : model::HashKind::kShared;
+  }
+  return h;
+}
+
 Result<Tunables> read_tunables(std::string_view proc_root) {
   Tunables t;
   std::string path;

@@ -16,6 +16,7 @@
 
 #include "base/result.hpp"
 #include "model/host.hpp"
+#include "model/netns.hpp"
 
 namespace tcpscope::procfs {
 
@@ -36,5 +37,12 @@ Result<std::optional<int64_t>> read_sysctl_int(std::string_view proc_root, std::
 // Reads every field of Tunables. Missing files give nullopt; unreadable or malformed files are
 // errors naming the file.
 Result<Tunables> read_tunables(std::string_view proc_root);
+
+// Which established hash the namespace <proc_root> belongs to (model/netns.hpp):
+// net.ipv4.tcp_ehash_entries (Linux 6.1+; negative in a namespace that shares the host's), and
+// whether the global net.ipv4.tcp_max_orphans exists (only in the initial namespace). Without
+// tcp_ehash_entries (an older kernel) every namespace but the initial one shares the host's.
+Result<model::EstablishedHash> read_established_hash(std::string_view proc_root,
+                                                     std::string& buffer);
 
 }  // namespace tcpscope::procfs

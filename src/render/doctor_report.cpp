@@ -6,6 +6,7 @@
 
 #include "render/append.hpp"
 #include "render/json_writer.hpp"
+#include "render/netns_report.hpp"
 
 namespace tcpscope::render {
 
@@ -165,16 +166,37 @@ void json_finding(fmt::memory_buffer& b, JsonWriter& outer, const Finding& f) {
 
 }  // namespace
 
+void doctor_unknown(fmt::memory_buffer& b, const model::NetnsNames& names, std::string_view error,
+                    bool json) {
+  if (!json) {
+    fmt::format_to(std::back_inserter(b), "tcpscope doctor --netns {}: UNKNOWN: {}\n",
+                   names.description, error);
+    return;
+  }
+  JsonWriter w(b, 2);
+  w.begin_object(Layout::kBlock);
+  w.key("netns").string(names.netns);
+  json_names(w, names);
+  w.key("status").string("unknown");
+  w.key("exit_code").value(3);
+  w.key("error").string(error);
+  w.end_object();
+}
+
 void doctor_text(fmt::memory_buffer& b, const Report& r, const DoctorFormatOptions& o) {
   auto out = std::back_inserter(b);
   const int code = exit_status(r);
   const std::string_view color = code == 2 ? kRed : code == 1 ? kYellow : kGreen;
-  fmt::format_to(out, "tcpscope doctor{}{}: {}{}{}", o.netns.empty() ? "" : " --netns ", o.netns,
+  const std::string_view shown =
+      o.names != nullptr ? std::string_view(o.names->description) : o.netns;
+  fmt::format_to(out, "tcpscope doctor{}{}: {}{}{}", shown.empty() ? "" : " --netns ", shown,
                  o.color ? color : "", status_word(code), o.color ? kReset : "");
   if (!r.findings.empty()) {
     fmt::format_to(out, " ({} finding{})", r.findings.size(), r.findings.size() == 1 ? "" : "s");
   }
-  fmt::format_to(out, ", counters over {:.1f}s\n\n", r.window_seconds);
+  fmt::format_to(out, ", counters over {:.1f}s\n", r.window_seconds);
+  if (o.census != nullptr) fmt::format_to(out, "{}\n", census_line(*o.census));
+  b.push_back('\n');
   for (const auto& f : r.findings) text_finding(b, f, o, false);
   for (const auto& f : r.notes) text_finding(b, f, o, true);
   if (!r.passed.empty()) {
@@ -195,6 +217,8 @@ void doctor_json(fmt::memory_buffer& b, const Report& r, const DoctorFormatOptio
   w.begin_object(Layout::kBlock);
   w.key("netns");
   w.string_or_null(o.netns);
+  if (o.names != nullptr) json_names(w, *o.names);
+  if (o.census != nullptr) json_census(w, *o.census);
   w.key("status").string(code == 0 ? "ok" : severity_name(static_cast<Severity>(code)));
   w.key("exit_code").value(code);
   w.key("window_seconds").fixed(r.window_seconds, 3);

@@ -19,16 +19,15 @@ void put(fmt::memory_buffer& out, std::string_view s) { out.append(s.data(), s.d
 // Prometheus label values escape backslash, double quote and newline; HELP text escapes
 // backslash and newline.
 void put_escaped(fmt::memory_buffer& out, std::string_view s, bool quote) {
-  for (char c : s) {
-    if (c == '\\') {
-      put(out, "\\\\");
-    } else if (c == '\n') {
-      put(out, "\\n");
-    } else if (quote && c == '"') {
-      put(out, "\\\"");
-    } else {
-      out.push_back(c);
-    }
+  // Runs without a character to escape go in one append (most values have none).
+  const std::string_view special = quote ? std::string_view("\\\n\"") : std::string_view("\\\n");
+  while (!s.empty()) {
+    const size_t at = s.find_first_of(special);
+    put(out, s.substr(0, at));
+    if (at == std::string_view::npos) return;
+    const char c = s[at];
+    put(out, c == '\\' ? std::string_view("\\\\") : c == '\n' ? "\\n" : "\\\"");
+    s.remove_prefix(at + 1);
   }
 }
 
@@ -103,6 +102,13 @@ struct ListLabels {
   std::string_view value(uint32_t i) const { return l[i].value; }
 };
 
+// The labels that name a sample's namespace besides `netns` (the agent's container, pod and
+// k8s_namespace): not path elements in Graphite (the netns element names the namespace, and paths
+// keep their shape), and left out of DogStatsD tags when empty.
+bool names_namespace(std::string_view label) {
+  return label == "container" || label == "pod" || label == "k8s_namespace";
+}
+
 template <typename Labels>
 void statsd_key(std::string& out, std::string_view name, std::string_view suffix,
                 const Labels& labels, const StatsdStyle& style) {
@@ -111,9 +117,12 @@ void statsd_key(std::string& out, std::string_view name, std::string_view suffix
     if (!style.prefix.empty()) out.push_back('.');
     put_graphite(out, name);
     put_graphite(out, suffix);
+    bool first = true;
     for (uint32_t i = 0; i < labels.size(); ++i) {
-      out.push_back(i == 0 ? '|' : ',');
-      if (i == 0) out.push_back('#');
+      if (names_namespace(labels.name(i)) && labels.value(i).empty()) continue;
+      out.push_back(first ? '|' : ',');
+      if (first) out.push_back('#');
+      first = false;
       put_tag_value(out, labels.name(i));
       out.push_back(':');
       put_tag_value(out, labels.value(i));
@@ -132,7 +141,7 @@ void statsd_key(std::string& out, std::string_view name, std::string_view suffix
   put_graphite(out, name);
   put_graphite(out, suffix);
   for (uint32_t i = 0; i < labels.size(); ++i) {
-    if (labels.name(i) == "netns") continue;
+    if (labels.name(i) == "netns" || names_namespace(labels.name(i))) continue;
     out.push_back('.');
     put_graphite(out, labels.value(i));
   }

@@ -34,7 +34,9 @@ struct StatsdStyle {
 // the value and type), e.g. "tcpscope.host.sockets.tcp.established" or
 // "tcpscope.sockets|#netns:host,protocol:tcp,state:established" (the part after '|' is moved
 // behind the type by append_statsd_line). Also the key a sink keeps counter baselines under.
-// A histogram's sum and count go as NAME_sum and NAME_count (its buckets are not sent).
+// A histogram's sum and count go as NAME_sum and NAME_count (its buckets are not sent). The
+// labels `container`, `pod` and `k8s_namespace` name the namespace with `netns`: no Graphite path
+// holds them, and DogStatsD tags leave them out when empty.
 void append_statsd_key(std::string& out, const model::MetricSet& set,
                        const model::MetricSet::Sample& s, const StatsdStyle& style);
 // The same for a name (without the "tcpscope_" prefix) and labels that are not in a set (the

@@ -254,6 +254,11 @@ void append_top_title(fmt::memory_buffer& out, const model::TopSnapshot& s, doub
   }
   put(out, "  netns ");
   put(out, s.netns.empty() ? std::string_view("-") : std::string_view(s.netns));
+  if (!s.netns_names.empty()) {
+    put(out, " (");
+    put(out, s.netns_names);
+    put(out, ")");
+  }
   put(out, "  every ");
   put_g(out, interval_s);
   put(out, "s  refresh ");

@@ -9,6 +9,7 @@
 #include "render/csv.hpp"
 #include "render/json.hpp"
 #include "render/json_writer.hpp"
+#include "render/netns_report.hpp"
 #include "render/number_format.hpp"
 #include "render/top.hpp"
 
@@ -49,8 +50,21 @@ void append_ms(fmt::memory_buffer& out, std::optional<double> us) {
 }  // namespace
 
 void append_event_json(fmt::memory_buffer& out, const model::SocketRecord& rec, int64_t time_ns,
-                       std::string_view netns, model::Direction d, model::NameLookup* names) {
+                       std::string_view netns, model::Direction d, model::NameLookup* names,
+                       const model::NetnsNames* ns_names) {
   append_prefix_json(out, time_ns, netns);
+  if (ns_names != nullptr && (!ns_names->container.empty() || !ns_names->pod.empty())) {
+    for (auto [key, value] : {std::pair{",\"container\":", &ns_names->container},
+                              std::pair{",\"pod\":", &ns_names->pod},
+                              std::pair{",\"k8s_namespace\":", &ns_names->k8s_namespace}}) {
+      put(out, key);
+      if (value->empty()) {
+        put(out, "null");
+      } else {
+        append_json_string(out, *value);
+      }
+    }
+  }
   put(out, ",\"direction\":\"");
   put(out, model::direction_name(d));
   put(out, '"');
@@ -99,7 +113,7 @@ void append_summary_text(fmt::memory_buffer& out, const SummaryInterval& s) {
                  local.tm_sec, s.seconds);
   if (!s.netns.empty()) {
     put(out, "  netns ");
-    put(out, s.netns);
+    put(out, s.names != nullptr ? std::string_view(s.names->description) : s.netns);
   }
   if (s.lost > 0) fmt::format_to(std::back_inserter(out), "  LOST EVENTS ({} overflows)", s.lost);
   put(out, '\n');
@@ -143,6 +157,7 @@ void append_summary_json(fmt::memory_buffer& out, const SummaryInterval& s) {
   }
   w.key("seconds").fixed(s.seconds, 3);
   w.key("netns").string_or_null(s.netns);
+  if (s.names != nullptr) json_names(w, *s.names);
   w.key("lost_overflows").value(s.lost);
   auto account = [&](const model::CloseAccount& a) {
     w.key("closed").value(a.closed);

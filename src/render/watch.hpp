@@ -11,13 +11,17 @@
 
 #include "model/close_account.hpp"
 #include "model/names.hpp"
+#include "model/netns.hpp"
 #include "model/socket_record.hpp"
 
 namespace tcpscope::render {
 
 // `netns`: the namespace's label, or empty for the one tcpscope runs in (JSON null).
+// `ns_names` (--netns all): a namespace with a container or a pod also gets "container", "pod"
+// and "k8s_namespace" after "netns".
 void append_event_json(fmt::memory_buffer& out, const model::SocketRecord& rec, int64_t time_ns,
-                       std::string_view netns, model::Direction d, model::NameLookup* names);
+                       std::string_view netns, model::Direction d, model::NameLookup* names,
+                       const model::NetnsNames* ns_names = nullptr);
 void append_lost_json(fmt::memory_buffer& out, int64_t time_ns, std::string_view netns,
                       uint64_t overflows);
 void append_event_csv_header(fmt::memory_buffer& out);
@@ -28,6 +32,7 @@ struct SummaryInterval {
   int64_t end_ns = 0;  // wall clock at the end of the interval
   double seconds = 0;
   std::string_view netns;
+  const model::NetnsNames* names = nullptr;  // --netns all: the text names the container and pod
   std::span<const model::CloseSummary::Row> rows;
   const model::CloseAccount* other = nullptr;  // may be empty (closed == 0)
   uint64_t lost = 0;                           // overflows during the interval

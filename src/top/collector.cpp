@@ -209,6 +209,7 @@ Status Collector::collect(model::TopSnapshot& s) {
   s.taken_s = now;
   s.wall_ms = replay_ ? 0 : wall_ms_now();
   s.netns = o_.netns;
+  s.netns_names = o_.netns_names;
   s.filter = filter_.text;
   s.states = states_;
 

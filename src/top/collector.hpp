@@ -44,6 +44,7 @@ namespace tcpscope::top {
 struct CollectorOptions {
   source::SourceOptions source;
   std::string netns;                // the label shown ("" = our own namespace)
+  std::string netns_names;          // its container and pod, "" when none are known
   std::vector<std::string> filter;  // the initial filter expression's words
   std::string filter_file;          // -F FILE
   uint8_t family = 0;               // -4 / -6: AF_INET / AF_INET6, 0 both

@@ -372,15 +372,22 @@ def prom_values(fams, name, /, **labels):
     if not f:
         return out
     for sname, sl, v in f["samples"]:
-        if sname == name and all(sl.get(k) == str(val) for k, val in labels.items()):
+        if sname == name and all(sl.get(k, "") == str(val) for k, val in labels.items()):
             out.append((sl, v))
     return out
 
 
+def nonempty(labels):
+    """The labels with a value: an empty label value is no label (Prometheus's rule). The agent
+    gives every sample of a namespace `container`, `pod` and `k8s_namespace`, empty when the
+    namespace has none."""
+    return {k: str(v) for k, v in labels.items() if str(v) != ""}
+
+
 def prom_value(fams, name, /, **labels):
-    """The one value of `name` with exactly these labels; None if absent."""
+    """The one value of `name` with exactly these labels (empty ones ignored); None if absent."""
     for sl, v in prom_values(fams, name, **labels):
-        if sl == {k: str(val) for k, val in labels.items()}:
+        if nonempty(sl) == nonempty(labels):
             return v
     return None
 
@@ -573,16 +580,16 @@ def samples(tick, name, /, **labels):
     for s in tick.get("samples", []):
         if s.get("metric") != name:
             continue
-        sl = {k: v for k, v in s.items() if k not in ("metric", "value")}
-        if all(sl.get(k) == v for k, v in labels.items()):
+        sl = {k: v for k, v in s.items() if k not in ("metric", "value") and v != ""}
+        if all(sl.get(k, "") == v for k, v in labels.items()):
             out.append((sl, s.get("value")))
     return out
 
 
 def sample(tick, name, /, **labels):
-    """The value of the sample with exactly these labels, None if absent."""
+    """The value of the sample with exactly these labels (empty ones ignored), None if absent."""
     for sl, v in samples(tick, name, **labels):
-        if sl == labels:
+        if sl == nonempty(labels):
             return v
     return None
 

@@ -125,12 +125,16 @@ class Netns:
         self.name = f"{PREFIX}{tag}-{os.getpid()}"
         self.procs = []
 
+    def prefix(self):
+        """What runs a command inside the namespace."""
+        return ["ip", "netns", "exec", self.name]
+
     def create(self):
         run(["ip", "netns", "add", self.name])
         run(["ip", "-n", self.name, "link", "set", "lo", "up"])
 
     def exec(self, cmd, **kw):
-        return run(["ip", "netns", "exec", self.name] + list(cmd), **kw)
+        return run(self.prefix() + list(cmd), **kw)
 
     def sysctl(self, key, value=None):
         if value is None:
@@ -173,7 +177,7 @@ class Netns:
     def tablegen(self, binary, args, timeout=30):
         """Starts tablegen inside the namespace and waits for `ready`. Returns the Popen; its pid
         is tablegen's own (ip netns exec execs the command)."""
-        cmd = ["ip", "netns", "exec", self.name, binary] + list(args)
+        cmd = self.prefix() + [binary] + list(args)
         log("+ " + " ".join(cmd))
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)

@@ -33,7 +33,9 @@ from nstest import TestFailure  # noqa: E402
 
 GLOBAL_METRICS = {"tcpscope_agent_statsd_packets_total", "tcpscope_agent_http_requests_total",
                   "tcpscope_agent_ticks_skipped_total", "tcpscope_agent_namespaces",
-                  "tcpscope_agent_resident_memory_bytes", "tcpscope_agent_cpu_seconds_total"}
+                  "tcpscope_agent_resident_memory_bytes", "tcpscope_agent_cpu_seconds_total",
+                  "tcpscope_agent_census_max_age_seconds",
+                  "tcpscope_agent_census_cpu_seconds_total"}
 
 # A listener on 7601 (backlog 16) we drive from stdin: `connect N` makes N client connections
 # (held), `accept` accepts everything queued (held); answers `ok` after each.

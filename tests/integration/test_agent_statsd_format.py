@@ -31,7 +31,8 @@ from nstest import TestFailure  # noqa: E402
 
 # Gauges that vary from run to run (timings, memory, CPU): compared by name only.
 VOLATILE = ("agent_collection_duration_seconds", "agent_resident_memory_bytes",
-            "agent_cpu_seconds", "agent_sockets_seen", "tcp_memory_bytes", "doctor_finding",
+            "agent_cpu_seconds", "agent_census_cpu_seconds", "census_age_seconds",
+            "agent_sockets_seen", "tcp_memory_bytes", "doctor_finding",
             "agent_statsd_packets", "agent_collections", "agent_errors", "agent_http_requests",
             "agent_ticks_skipped", "agent_dump")
 
@@ -145,7 +146,9 @@ def main():
             if tags is None:  # no label at all: only the agent's own unlabelled metrics
                 c.check(name in ("tcpscope.agent_namespaces",
                                  "tcpscope.agent_resident_memory_bytes",
-                                 "tcpscope.agent_cpu_seconds", "tcpscope.agent_ticks_skipped"),
+                                 "tcpscope.agent_cpu_seconds", "tcpscope.agent_ticks_skipped",
+                                 "tcpscope.agent_census_max_age_seconds",
+                                 "tcpscope.agent_census_cpu_seconds"),
                         f"--statsd-tags: line without tags: {line!r}")
                 tags = {}
             c.check(name.startswith("tcpscope.") and name.count(".") == 1,

@@ -58,15 +58,23 @@ void deliver(CloseAccounting& a, const SocketRecord& r, int64_t time_ns = 1) {
   a.on_event(source::DestroyEvent{&r, source::kNoNsid, time_ns});
 }
 
-// The samples of a set as "name{label=value,...}" -> value, for lookups.
+// The labels of namespace "host" (no container or pod).
+const model::NetnsNames kHostNames{.netns = "host"};
+const NsLabels kHost = ns_labels(kHostNames);
+
+// The samples of a set as "name{label=value,...}" -> value, for lookups (empty labels left out:
+// the container, pod and k8s_namespace of a namespace that has none).
 std::map<std::string, double> samples(const MetricSet& set) {
   std::map<std::string, double> out;
   for (const auto& s : set.samples()) {
     std::string key = set.families()[s.family].name;
     key += model::sample_suffix(s.part);
     key += '{';
+    bool first = true;
     for (uint32_t i = 0; i < s.label_count; ++i) {
-      if (i > 0) key += ',';
+      if (set.label_value(s, i).empty()) continue;
+      if (!first) key += ',';
+      first = false;
       key += std::string(set.label_name(s, i)) + "=" + std::string(set.label_value(s, i));
     }
     key += '}';
@@ -81,7 +89,7 @@ struct Emitted {
   MetricIds ids{set};
   std::map<std::string, double> by_key;
   explicit Emitted(const CloseAccounting& a) {
-    a.emit(ids, "host", 7, set);
+    a.emit(ids, kHost, 7, set);
     by_key = samples(set);
   }
   double at(const std::string& key) const {
@@ -222,21 +230,26 @@ TEST(AgentCloses, HistogramRendersAsPrometheusHistogram) {
   render::append_prometheus(b, e.set);
   const std::string text = fmt::to_string(b);
   EXPECT_NE(text.find("# TYPE tcpscope_closed_connection_rtt_seconds histogram\n"
-                      "tcpscope_closed_connection_rtt_seconds_bucket{netns=\"host\",direction="
+                      "tcpscope_closed_connection_rtt_seconds_bucket{netns=\"host\",container=\"\","
+                      "pod=\"\",k8s_namespace=\"\",direction="
                       "\"inbound\",le=\"5e-05\"} 0\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("tcpscope_closed_connection_rtt_seconds_bucket{netns=\"host\",direction="
+  EXPECT_NE(text.find("tcpscope_closed_connection_rtt_seconds_bucket{netns=\"host\",container=\"\","
+                      "pod=\"\",k8s_namespace=\"\",direction="
                       "\"outbound\",le=\"0.00025\"} 1\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("tcpscope_closed_connection_rtt_seconds_sum{netns=\"host\",direction="
+  EXPECT_NE(text.find("tcpscope_closed_connection_rtt_seconds_sum{netns=\"host\",container=\"\","
+                      "pod=\"\",k8s_namespace=\"\",direction="
                       "\"outbound\"} 0.00012\n"
-                      "tcpscope_closed_connection_rtt_seconds_count{netns=\"host\",direction="
+                      "tcpscope_closed_connection_rtt_seconds_count{netns=\"host\",container=\"\","
+                      "pod=\"\",k8s_namespace=\"\",direction="
                       "\"outbound\"} 1\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("tcpscope_closed_connection_bytes_bucket{netns=\"host\",direction="
+  EXPECT_NE(text.find("tcpscope_closed_connection_bytes_bucket{netns=\"host\",container=\"\",pod="
+                      "\"\",k8s_namespace=\"\",direction="
                       "\"outbound\",way=\"sent\",le=\"1024\"} 1\n"),
             std::string::npos)
       << text;
@@ -246,10 +259,12 @@ TEST(AgentCloses, HistogramRendersAsPrometheusHistogram) {
   render::append_metrics_jsonl(j, e.set, "full", 0);
   const std::string jt = fmt::to_string(j);
   EXPECT_NE(jt.find("{\"metric\": \"tcpscope_closed_connection_rtt_seconds_bucket\", \"netns\": "
-                    "\"host\", \"direction\": \"outbound\", \"le\": \"0.00025\", \"value\": 1}"),
+                    "\"host\", \"container\": \"\", \"pod\": \"\", \"k8s_namespace\": \"\", "
+                    "\"direction\": \"outbound\", \"le\": \"0.00025\", \"value\": 1}"),
             std::string::npos)
       << jt;
   EXPECT_NE(jt.find("{\"metric\": \"tcpscope_closed_connection_bytes_sum\", \"netns\": \"host\", "
+                    "\"container\": \"\", \"pod\": \"\", \"k8s_namespace\": \"\", "
                     "\"direction\": \"outbound\", \"way\": \"sent\", \"value\": 300}"),
             std::string::npos)
       << jt;
@@ -292,7 +307,7 @@ TEST(AgentCloses, StatsdTimersKeepEveryRttUpToTheLimitThenSample) {
   CloseAccounting a(CloseLimits{.max_ports = 32, .rtt_timers = 4});
   for (uint32_t i = 1; i <= 3; ++i) deliver(a, closed(50000 + i, 80, 1, 1, 1000 * i));
   std::vector<StatsdTimer> t;
-  a.statsd_timers("host", t);
+  a.statsd_timers(kHost, t);
   ASSERT_EQ(t.size(), 1U);  // outbound only: inbound had none
   EXPECT_EQ(t[0].name, "closed_connection_rtt");
   EXPECT_EQ(t[0].rate, 1.0);
@@ -303,11 +318,11 @@ TEST(AgentCloses, StatsdTimersKeepEveryRttUpToTheLimitThenSample) {
   EXPECT_EQ(key, "tcpscope.host.closed_connection_rtt.outbound");
   a.start_interval();
   t.clear();
-  a.statsd_timers("host", t);
+  a.statsd_timers(kHost, t);
   EXPECT_TRUE(t.empty());
   // 10 in an interval: 4 kept, sent at rate 0.4, which a server scales back to 10.
   for (uint32_t i = 1; i <= 10; ++i) deliver(a, closed(50000 + i, 80, 1, 1, 1000 * i));
-  a.statsd_timers("host", t);
+  a.statsd_timers(kHost, t);
   ASSERT_EQ(t.size(), 1U);
   EXPECT_EQ(t[0].values.size(), 4U);
   EXPECT_DOUBLE_EQ(t[0].rate, 0.4);

@@ -37,6 +37,8 @@ TEST(AgentConfig, DefaultsMatchTheDocs) {
   EXPECT_EQ(c->closes.max_ports, 32u);
   EXPECT_EQ(c->closes.statsd_rtt_max_per_interval, 1000u);
   EXPECT_EQ(c->closes.receive_buffer, 8 << 20);
+  EXPECT_EQ(c->census.cpu, 0.02);
+  EXPECT_EQ(c->census.max_age_ns, 3'600'000'000'000);
 }
 
 TEST(AgentConfig, ReadsEveryKey) {
@@ -65,6 +67,9 @@ enabled = false
 max_ports = 5
 statsd_rtt_max_per_interval = 0
 receive_buffer = 1048576
+[census]
+cpu = 0.05
+max_age = "30m"
 )",
                                        "agent.toml", c));
   EXPECT_EQ(c.interval_ns, 20'000'000'000);
@@ -85,6 +90,11 @@ receive_buffer = 1048576
                                            .max_ports = 5,
                                            .statsd_rtt_max_per_interval = 0,
                                            .receive_buffer = 1 << 20}));
+  EXPECT_EQ(c.census, (agent::CensusConfig{.cpu = 0.05, .max_age_ns = 1'800'000'000'000}));
+  ASSERT_TRUE(agent::parse_config_toml("[census]\ncpu = \"3%\"\n", "agent.toml", c));
+  EXPECT_DOUBLE_EQ(c.census.cpu, 0.03);
+  ASSERT_TRUE(agent::parse_config_toml("[census]\ncpu = 1\n", "agent.toml", c));
+  EXPECT_DOUBLE_EQ(c.census.cpu, 1.0);
 }
 
 TEST(AgentConfig, ErrorsNameTheKeyAndTheLine) {
@@ -111,6 +121,14 @@ TEST(AgentConfig, ErrorsNameTheKeyAndTheLine) {
             "agent.toml:2: closes.receive_buffer 4096 is out of range (65536 to 1073741824)");
   EXPECT_EQ(parse_error("[closes]\nstatsd_rtt_max = 5\n"),
             "agent.toml:2: unknown key \"closes.statsd_rtt_max\"");
+  EXPECT_EQ(parse_error("[census]\ncpu = 2\n"),
+            "agent.toml:2: census.cpu \"2\" is out of range (0.0001 to 1, 0.01% to 100%)");
+  EXPECT_EQ(parse_error("[census]\ncpu = \"lots\"\n"),
+            "agent.toml:2: census.cpu \"lots\" is not a share of one core (0.02 or 2%)");
+  EXPECT_EQ(parse_error("[census]\ncpu = true\n"),
+            "agent.toml:2: census.cpu must be a number or \"N%\"");
+  EXPECT_EQ(parse_error("[census]\nmax_age = 60\n"),
+            "agent.toml:2: census.max_age must be a string");
   // toml++ 3.3.0 has undefined behaviour on non-ASCII input; refused before it sees it.
   EXPECT_EQ(parse_error("interval = \"1s\"\n\xEF\xB3\xBF| = 1\n"),
             "agent.toml:2: a non-ASCII character (the file must be ASCII)");
@@ -157,6 +175,13 @@ TEST(AgentConfig, CrossChecks) {
   f = {};
   f.prefix = "a b";
   EXPECT_EQ(err(f), "--prefix \"a b\" may hold only letters, digits, '_', '-' and '.'");
+  f = {};
+  f.census_max_age = "5s";
+  EXPECT_EQ(err(f),
+            "census.max_age must be at least the interval (a census per full tick at most)");
+  f = {};
+  f.census_cpu = "0";
+  EXPECT_EQ(err(f), "--census-cpu \"0\" is out of range (0.0001 to 1, 0.01% to 100%)");
   f = {};
   f.config_file = "/nonexistent/agent.toml";
   EXPECT_NE(err(f).find("--config"), std::string::npos);

@@ -106,6 +106,31 @@ TEST(RenderStatsd, DogStatsdTagsFollowTheType) {
   EXPECT_EQ(line, "tcpscope.listener_accept_queue:3|g|#netns:host,listener:127.0.0.1:80");
 }
 
+TEST(RenderStatsd, ANamespacesNamesAreTagsNotPathElements) {
+  MetricSet set;
+  const uint32_t q = set.family("tcpscope_listener_accept_queue", "", MetricType::kGauge);
+  const model::NetnsNames pod{
+      .netns = "cni-1f3e", .container = "4f1c2b7d9e0a", .pod = "api-1", .k8s_namespace = "prod"};
+  const model::NetnsNames host{.netns = "host"};
+  set.add(q, agent::Labels(agent::ns_labels(pod), {{"listener", "127.0.0.1:80"}}), 3);
+  set.add(q, agent::Labels(agent::ns_labels(host), {{"listener", "127.0.0.1:80"}}), 4);
+  std::string key;
+  render::append_statsd_key(key, set, set.samples()[0], {"tcpscope", false});
+  EXPECT_EQ(key, "tcpscope.cni-1f3e.listener_accept_queue.127_0_0_1_80");
+  key.clear();
+  render::append_statsd_key(key, set, set.samples()[0], {"tcpscope", true});
+  EXPECT_EQ(key,
+            "tcpscope.listener_accept_queue|#netns:cni-1f3e,container:4f1c2b7d9e0a,pod:api-1,"
+            "k8s_namespace:prod,listener:127.0.0.1:80");
+  key.clear();
+  render::append_statsd_key(key, set, set.samples()[1], {"tcpscope", true});
+  EXPECT_EQ(key, "tcpscope.listener_accept_queue|#netns:host,listener:127.0.0.1:80");
+  // Prometheus: one label set for the family, empty values included.
+  EXPECT_NE(prometheus(set).find("tcpscope_listener_accept_queue{netns=\"host\",container=\"\","
+                                 "pod=\"\",k8s_namespace=\"\",listener=\"127.0.0.1:80\"} 4\n"),
+            std::string::npos);
+}
+
 TEST(RenderJsonl, OneWellFormedObjectPerLine) {
   MetricSet set;
   const uint32_t s = set.family("tcpscope_sockets", "", MetricType::kGauge);

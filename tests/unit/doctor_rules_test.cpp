@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "doctor/rules.hpp"
+#include "doctor/snapshot_build.hpp"
 #include "doctor_test_util.hpp"
 #include "json_checker.hpp"
 #include "render/doctor_report.hpp"
@@ -426,6 +427,88 @@ TEST(DoctorReport, ListsEveryListenerFullestFirstUpToTheCap) {
   EXPECT_EQ(many.listeners_total, kReportListeners + 8);
   EXPECT_EQ(many.listeners.size(), kReportListeners);
   EXPECT_EQ(many.listeners[0].address, "127.0.0.1:8080");
+}
+
+TEST(DoctorRules, SharedSocketHashIsANoteAtBothThresholds) {
+  Snapshot s = healthy();
+  SharedHash h;
+  h.namespaces = 20;
+  h.own_hash = 1;
+  h.buckets = 262144;
+  h.sockets = 50'000;
+  h.walk_seconds = 0.07;
+  h.child_ehash_entries = 0;
+  s.shared_hash = h;
+  Report r = diagnose(s, Thresholds{});
+  ASSERT_EQ(r.notes.size(), 1u);
+  const Finding& n = r.notes[0];
+  EXPECT_EQ(check_key(n.id), "shared-socket-hash");
+  EXPECT_EQ(n.severity, Severity::kOk);
+  EXPECT_EQ(exit_status(r), 0);  // a note never changes the status
+  EXPECT_EQ(n.title,
+            "20 network namespaces share the host's established hash of 50000 sockets: a dump of "
+            "any of them walks them all");
+  EXPECT_NE(n.evidence[2].find("70.0 ms of CPU"), std::string::npos) << n.evidence[2];
+  EXPECT_NE(n.evidence[2].find("about 1.4 s"), std::string::npos) << n.evidence[2];
+  EXPECT_NE(n.fix.find("net.ipv4.tcp_child_ehash_entries"), std::string::npos);
+  EXPECT_NE(n.fix.find("8 bytes a bucket"), std::string::npos);
+  EXPECT_EQ(r.passed.size(), check_ids().size());
+  for (auto [namespaces, sockets] : {std::pair{19, 50'000}, std::pair{20, 49'999}}) {
+    s.shared_hash->namespaces = static_cast<uint64_t>(namespaces);
+    s.shared_hash->sockets = static_cast<uint64_t>(sockets);
+    EXPECT_TRUE(diagnose(s, Thresholds{}).notes.empty()) << namespaces << " " << sockets;
+  }
+  Thresholds t;
+  t.shared_hash_namespaces = 5;
+  t.shared_hash_sockets = 1000;
+  s.shared_hash->namespaces = 5;
+  s.shared_hash->sockets = 1000;
+  EXPECT_EQ(diagnose(s, t).notes.size(), 1u);
+}
+
+TEST(DoctorRules, WithoutAWalkTheChecksAWalkJudgesAreSkipped) {
+  Snapshot s = healthy();
+  s.census_walked = false;
+  s.not_walked = "shares the host's established hash; not walked";
+  s.listeners.push_back(listener("127.0.0.1", 8080, 5, 4, 45));
+  set(s, Counter::kListenOverflows, 45);
+  const Report r = diagnose(s, Thresholds{});
+  ASSERT_EQ(r.skipped.size(), 2u);
+  EXPECT_EQ(check_key(r.skipped[0].id), "ephemeral-port-pressure");
+  EXPECT_EQ(check_key(r.skipped[1].id), "close-wait-leak");
+  EXPECT_EQ(r.skipped[1].reason, s.not_walked);
+  // What needs no walk is still judged: the queues and the counters.
+  ASSERT_NE(find(r, "accept-queue-overflow"), nullptr);
+  EXPECT_EQ(exit_status(r), 2);
+}
+
+TEST(DoctorSnapshot, BetweenWalksTheLastWalksPartsAreCarried) {
+  Snapshot walked = healthy();
+  walked.tcp[static_cast<size_t>(TcpState::kCloseWait)].v4 = 150;
+  walked.orphans_in_netns = 3;
+  walked.close_wait.push_back(endpoint(nullptr, nullptr, 8080, 150));
+  walked.tally_error_bound = 2;
+  ListenerSample a = listener("127.0.0.1", 8080, 1, 128);
+  a.info.cookie = 7;
+  a.info.syn_recv_v4 = 9;
+  walked.listeners.push_back(a);
+  Snapshot now = healthy();
+  ListenerSample fresh = listener("127.0.0.1", 8080, 100, 128);  // the same socket, fuller now
+  fresh.info.cookie = 7;
+  ListenerSample newer = listener("127.0.0.1", 9090, 0, 128);
+  newer.info.cookie = 8;
+  now.listeners = {fresh, newer};
+  carry_walk(now, walked);
+  EXPECT_EQ(now.state(TcpState::kCloseWait), 150u);
+  EXPECT_EQ(now.orphans_in_netns, 3u);
+  EXPECT_EQ(now.close_wait.size(), 1u);
+  EXPECT_EQ(now.tally_error_bound, 2u);
+  EXPECT_EQ(now.listeners[0].info.accept_queue, 100u);  // fresh
+  EXPECT_EQ(now.listeners[0].info.syn_recv(), 9u);      // from the walk
+  EXPECT_EQ(now.listeners[1].info.syn_recv(), 0u);      // newer than the walk
+  EXPECT_TRUE(now.census_walked);
+  const Report r = diagnose(now, Thresholds{});
+  ASSERT_NE(find(r, "close-wait-leak"), nullptr);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 
 namespace tcpscope::source {
@@ -38,6 +39,13 @@ TEST(ParseCgroup, NamesEachRuntimeFromItsCgroupPath) {
        ""},
       {"0::/user.slice/user-0.slice/session-1.scope\n", "", "", ""},
       {"0::/system.slice/libpod-conmon-" + kId + ".scope\n", "", "", ""},
+      // cgroupfs drivers of CRI-O and podman: the directory without ".scope".
+      {"0::/kubepods/besteffort/pod" + kUid + "/crio-" + kId + "\n", "cri-o", kId, kUid},
+      {"0::/libpod_parent/libpod-" + kId + "\n", "podman", kId, ""},
+      {"0::/kubepods/burstable/pod" + kUid + "/crio-conmon-" + kId + "\n", "", "", kUid},
+      // "pod" outside kubepods, or not followed by a UID, is no pod.
+      {"0::/system.slice/podman-" + kUid + ".scope\n", "", "", ""},
+      {"0::/kubepods.slice/kubepods-podnotauid.slice\n", "", "", ""},
       {"garbage without colons\n::\n0::\n", "", "", ""},
   };
   for (const auto& c : cases) {
@@ -46,6 +54,14 @@ TEST(ParseCgroup, NamesEachRuntimeFromItsCgroupPath) {
     EXPECT_EQ(id.container_id, c.id) << c.content;
     EXPECT_EQ(id.pod_uid, c.pod) << c.content;
   }
+}
+
+TEST(ParseCgroup, ThePodSliceAloneNamesThePod) {
+  const CgroupIdentity id = parse_cgroup(
+      "0::/kubepods.slice/kubepods-besteffort.slice/"
+      "kubepods-besteffort-pod0d3c1f1e_7b2a_4c8e_9f6d_1a2b3c4d5e6f.slice\n");
+  EXPECT_EQ(id.pod_uid, kUid);
+  EXPECT_EQ(id.container_id, "");
 }
 
 TEST(ParsePodDir, SplitsNamespacePodAndUid) {
@@ -96,6 +112,48 @@ TEST(NamespaceInfo, LabelPrefersTheNameAnOperatorKnows) {
   n.runtime = "containerd";
   EXPECT_EQ(n.label(), "cni-1f3e");
   EXPECT_EQ(n.description(), "cni-1f3e (pod prod/api-1, containerd web)");
+  const model::NetnsNames names = n.names();
+  EXPECT_EQ(names.netns, "cni-1f3e");
+  EXPECT_EQ(names.container, "web");
+  EXPECT_EQ(names.runtime, "containerd");
+  EXPECT_EQ(names.pod, "api-1");
+  EXPECT_EQ(names.k8s_namespace, "prod");
+  EXPECT_EQ(names.description, n.description());
+  n.own = true;
+  EXPECT_EQ(n.label(), "host");
+}
+
+TEST(NamespaceInfo, ARepeatedLabelKeepsItsInode) {
+  NamespaceInfo n;
+  n.identity = 4026532000;
+  n.pod = "db-0";
+  n.k8s_namespace = "prod";
+  n.disambiguator = "@4026532000";
+  EXPECT_EQ(n.label(), "prod/db-0@4026532000");
+  EXPECT_EQ(n.description(), "prod/db-0@4026532000");
+}
+
+TEST(FinderOptions, TestRootsComeFromTheEnvironment) {
+  ::setenv("TCPSCOPE_POD_LOG_ROOT", "/tmp/pods", 1);
+  ::setenv("TCPSCOPE_DOCKER_ROOT", "", 1);
+  const FinderOptions o = finder_options_from_env();
+  EXPECT_EQ(o.pod_log_root, "/tmp/pods");
+  EXPECT_EQ(o.docker_root, "/var/lib/docker");
+  ::unsetenv("TCPSCOPE_POD_LOG_ROOT");
+  ::unsetenv("TCPSCOPE_DOCKER_ROOT");
+  EXPECT_EQ(finder_options_from_env().pod_log_root, "/var/log/pods");
+}
+
+TEST(FindNamespaces, OurOwnNamespaceHasItsHashProbed) {
+  FinderOptions o;
+  o.bind_dirs = {};
+  o.processes = false;
+  auto all = find_namespaces(o);
+  ASSERT_TRUE(all) << all.error().what();
+  ASSERT_EQ(all->size(), 1u);
+  probe_hashes(*all);
+  // Readable wherever /proc/sys is mounted, whichever hash this namespace has.
+  EXPECT_TRUE((*all)[0].hash.has_value());
 }
 
 }  // namespace

@@ -39,6 +39,20 @@ TEST(Sockstat, ReadsCapturedFiles) {
   EXPECT_TRUE(s->has_ipv6);
 }
 
+TEST(Sockstat, AReaderKeepsItsFilesAndReadsTheSame) {
+  std::string buffer;
+  SockStatReader r(kFixtures + "/netns1");
+  for (int i = 0; i < 2; ++i) {  // the second read goes through the files kept open
+    auto s = r.read(buffer);
+    ASSERT_TRUE(s.has_value()) << s.error().what();
+    EXPECT_EQ(s->tcp_inuse, 16u);
+    EXPECT_EQ(s->tcp6_inuse, 5u);
+    EXPECT_TRUE(s->has_ipv6);
+  }
+  SockStatReader none("/nonexistent-tcpscope-root");
+  EXPECT_FALSE(none.read(buffer).has_value());
+}
+
 TEST(Sockstat, ParsesEveryKey) {
   SockStat s;
   ASSERT_TRUE(

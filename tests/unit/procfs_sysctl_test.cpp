@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "procfs/sysctl.hpp"
@@ -98,6 +101,49 @@ TEST(Sysctl, RejectsMalformedValues) {
   st = parse_sysctl_ints("1\tx\t3\n", mem);
   ASSERT_FALSE(st.has_value());
   EXPECT_EQ(st.error().message(), "malformed sysctl value: not a number: \"1?x?3?\"");
+}
+
+// A /proc tree with only the two files read_established_hash() looks at.
+struct HashTree {
+  std::filesystem::path root;
+  HashTree(std::string_view name, std::optional<std::string> ehash, bool initial) {
+    root = std::filesystem::temp_directory_path() /
+           (std::string("tcpscope-ehash-") + std::string(name) + "-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(root / "sys/net/ipv4");
+    if (ehash) std::ofstream(root / "sys/net/ipv4/tcp_ehash_entries") << *ehash;
+    if (initial) std::ofstream(root / "sys/net/ipv4/tcp_max_orphans") << "131072\n";
+  }
+  ~HashTree() { std::filesystem::remove_all(root); }
+};
+
+TEST(Sysctl, TellsTheHostsSharedAndOwnEstablishedHash) {
+  std::string buffer;
+  struct Case {
+    std::string_view name;
+    std::optional<std::string> ehash;
+    bool initial;
+    model::HashKind kind;
+    int64_t entries;
+    bool walks_host;
+  } cases[] = {
+      {"host", "262144\n", true, model::HashKind::kHost, 262144, true},
+      {"shared", "-262144\n", false, model::HashKind::kShared, -262144, true},
+      {"own", "1024\n", false, model::HashKind::kOwn, 1024, false},
+      // Before Linux 6.1 there is no such sysctl: one hash for every namespace.
+      {"old-host", std::nullopt, true, model::HashKind::kHost, 0, true},
+      {"old-child", std::nullopt, false, model::HashKind::kShared, 0, true},
+  };
+  for (const auto& c : cases) {
+    HashTree t(c.name, c.ehash, c.initial);
+    auto h = read_established_hash(t.root.string(), buffer);
+    ASSERT_TRUE(h.has_value()) << c.name << ": " << h.error().what();
+    EXPECT_EQ(h->kind, c.kind) << c.name;
+    EXPECT_EQ(h->entries, c.entries) << c.name;
+    EXPECT_EQ(h->walks_host_hash(), c.walks_host) << c.name;
+    EXPECT_EQ(h->buckets(), c.entries < 0 ? -c.entries : c.entries) << c.name;
+  }
+  HashTree bad("bad", "many\n", false);
+  EXPECT_FALSE(read_established_hash(bad.root.string(), buffer).has_value());
 }
 
 }  // namespace
