@@ -148,6 +148,8 @@ Labels::Labels(const NsLabels& ns, std::initializer_list<model::MetricLabel> mor
   // At most 4: the widest family has 3 labels of its own (a histogram adds `le` elsewhere).
   if (more.size() > a_.size() - n_) std::abort();
   for (const auto& l : more) a_[n_++] = l;
+}
+
 #define TCPSCOPE_STR2(x) #x
 #define TCPSCOPE_STR(x) TCPSCOPE_STR2(x)
 BuildInfo build_info() {
