@@ -16,6 +16,16 @@
 
 namespace tcpscope::model {
 
+// Where a process runs when it runs in a container: the container (a name, or a short id) and
+// its runtime, and the Kubernetes pod, named as `--netns all` names namespaces
+// (source/netns_finder.hpp). All empty: not in a container, or not known.
+struct ProcessPlace {
+  std::string_view container;
+  std::string_view runtime;  // "docker", "containerd", "cri-o", "podman", "lxc", "nspawn", ...
+  std::string_view pod;
+  std::string_view k8s_namespace;
+};
+
 class NameLookup {
  public:
   virtual ~NameLookup() = default;
@@ -29,6 +39,12 @@ class NameLookup {
   // For IPPROTO_RAW the "port" is a raw socket's IP protocol: its name ("icmp"), or
   // "ipproto-N".
   virtual std::string_view service(uint16_t port, uint8_t protocol) = 0;
+  // The container and pod of process `pid` (from its cgroup path and the kubelet's pod
+  // directories); nothing by default.
+  virtual ProcessPlace process_place(int32_t pid) {
+    (void)pid;
+    return {};
+  }
 };
 
 // One process holding a socket (ss -p): its descriptor, and its command name in the lookup's

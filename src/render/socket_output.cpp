@@ -40,8 +40,10 @@ void append_users_text(fmt::memory_buffer& t, const model::OwnerLookup& owners, 
   put(t, ')');
 }
 
-// `,"processes":[{"name":...,"pid":N,"fd":N},...]`
-void append_users_json(fmt::memory_buffer& b, const model::OwnerLookup& owners, uint32_t inode) {
+// `,"processes":[{"name":...,"pid":N,"fd":N},...]`; a process in a container also carries
+// "container" and "runtime", and in a Kubernetes pod "pod" and "k8s_namespace".
+void append_users_json(fmt::memory_buffer& b, const model::OwnerLookup& owners, uint32_t inode,
+                       model::NameLookup* names) {
   put(b, ",\"processes\":");
   JsonWriter w(b);
   w.begin_array(Layout::kCompact);
@@ -50,6 +52,17 @@ void append_users_json(fmt::memory_buffer& b, const model::OwnerLookup& owners, 
     w.key("name").string(owners.name(o));
     w.key("pid").value(int64_t{o.pid});
     w.key("fd").value(int64_t{o.fd});
+    if (names != nullptr) {
+      const model::ProcessPlace p = names->process_place(o.pid);
+      if (!p.container.empty()) {
+        w.key("container").string(p.container);
+        w.key("runtime").string(p.runtime);
+      }
+      if (!p.pod.empty()) {
+        w.key("pod").string(p.pod);
+        w.key("k8s_namespace").string(p.k8s_namespace);
+      }
+    }
     w.end_object();
   }
   w.end_array();
@@ -192,7 +205,7 @@ class JsonPrinter final : public BufferedPrinter {
     append_json(buf_, r, l_.names);
     if (l_.owners != nullptr && r.inode != 0) {
       buf_.resize(buf_.size() - 1);  // reopen the object for its processes
-      append_users_json(buf_, *l_.owners, r.inode);
+      append_users_json(buf_, *l_.owners, r.inode, l_.names);
       put(buf_, '}');
     }
     maybe_flush();

@@ -14,6 +14,7 @@
 #include "base/file.hpp"
 #include "base/mounts.hpp"
 #include "base/unique_fd.hpp"
+#include "source/netns_finder.hpp"
 
 namespace tcpscope::source {
 
@@ -175,6 +176,26 @@ std::string_view NameCache::service(uint16_t port, uint8_t protocol) {
     }
   }
   return it->second;
+}
+
+model::ProcessPlace NameCache::process_place(int32_t pid) {
+  auto [it, inserted] = places_.try_emplace(pid);
+  Place& p = it->second;
+  if (inserted && pid > 0) {
+    FinderOptions o = finder_options_from_env();
+    o.proc_root = options_.proc_root;
+    std::string text;
+    const std::string path = options_.proc_root + "/" + std::to_string(pid) + "/cgroup";
+    if (read_file(path.c_str(), text, 64 << 10)) {
+      const CgroupIdentity id = parse_cgroup(text);
+      ContainerNames n = container_names(o, id, pod_dirs_);
+      p.runtime = id.runtime;
+      p.container = std::move(n.container);
+      p.pod = std::move(n.pod);
+      p.k8s_namespace = std::move(n.k8s_namespace);
+    }
+  }
+  return {p.container, p.runtime, p.pod, p.k8s_namespace};
 }
 
 }  // namespace tcpscope::source

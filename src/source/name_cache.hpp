@@ -8,17 +8,22 @@
 //               name_to_handle_at(2) as ss does; an unknown id triggers one more walk per
 //               NameCache (for cgroups created since), then stays unknown;
 //   services    getservbyport_r(3) for "tcp"/"udp", except ports inside
-//               /proc/sys/net/ipv4/ip_local_port_range (1024-4999 if unreadable), like ss.
+//               /proc/sys/net/ipv4/ip_local_port_range (1024-4999 if unreadable), like ss;
+//   processes   the container and pod of a pid: one read of /proc/PID/cgroup per pid, docker's
+//               config.v2.json per docker container, and the pod log directories' listing
+//               once (source/netns_finder.hpp, with its roots from the environment).
 //
 // Constructing one does no I/O. Not thread-safe: one per rendering thread.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "model/names.hpp"
 
@@ -37,6 +42,7 @@ class NameCache final : public model::NameLookup {
   std::string_view ifname(uint32_t ifindex) override;
   std::string_view cgroup_path(uint64_t id) override;
   std::string_view service(uint16_t port, uint8_t protocol) override;
+  model::ProcessPlace process_place(int32_t pid) override;
 
   // A replay: interface names come from the record only, and cgroup ids are not named at all;
   // the running system is not asked (its interfaces and cgroup hierarchy are not the recording
@@ -58,6 +64,11 @@ class NameCache final : public model::NameLookup {
   bool range_loaded_ = false;
   uint16_t ephemeral_lo_ = 1024;
   uint16_t ephemeral_hi_ = 4999;
+  struct Place {
+    std::string container, runtime, pod, k8s_namespace;
+  };
+  std::unordered_map<int32_t, Place> places_;  // node-based: views stay valid
+  std::optional<std::vector<std::string>> pod_dirs_;
 };
 
 }  // namespace tcpscope::source

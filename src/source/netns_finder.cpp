@@ -264,25 +264,10 @@ void name_from_members(const FinderOptions& o, const std::vector<int32_t>& pids,
   n.runtime = id.runtime;
   n.container_id = id.container_id;
   n.pod_uid = id.pod_uid;
-  n.container.clear();
-  n.pod.clear();
-  n.k8s_namespace.clear();
-  if (!id.container_id.empty()) {
-    if (id.runtime == "docker") n.container = docker_name(o.docker_root, id.container_id);
-    if (n.container.empty()) {
-      n.container = is_hex_id(id.container_id) ? id.container_id.substr(0, 12) : id.container_id;
-    }
-  }
-  if (!id.pod_uid.empty()) {
-    if (!pod_dirs) pod_dirs = list_dir(o.pod_log_root);
-    for (const std::string& d : *pod_dirs) {
-      const auto p = parse_pod_dir(d);
-      if (p && p->uid == id.pod_uid) {
-        n.pod = p->pod;
-        n.k8s_namespace = p->k8s_namespace;
-      }
-    }
-  }
+  ContainerNames c = container_names(o, id, pod_dirs);
+  n.container = std::move(c.container);
+  n.pod = std::move(c.pod);
+  n.k8s_namespace = std::move(c.k8s_namespace);
 }
 
 // Own first, then by label; repeated labels told apart by the inode.
@@ -325,6 +310,28 @@ CgroupIdentity parse_cgroup(std::string_view content) {
     }
   }
   return best;
+}
+
+ContainerNames container_names(const FinderOptions& o, const CgroupIdentity& id,
+                               std::optional<std::vector<std::string>>& pod_dirs) {
+  ContainerNames n;
+  if (!id.container_id.empty()) {
+    if (id.runtime == "docker") n.container = docker_name(o.docker_root, id.container_id);
+    if (n.container.empty()) {
+      n.container = is_hex_id(id.container_id) ? id.container_id.substr(0, 12) : id.container_id;
+    }
+  }
+  if (!id.pod_uid.empty()) {
+    if (!pod_dirs) pod_dirs = list_dir(o.pod_log_root);
+    for (const std::string& d : *pod_dirs) {
+      const auto p = parse_pod_dir(d);
+      if (p && p->uid == id.pod_uid) {
+        n.pod = p->pod;
+        n.k8s_namespace = p->k8s_namespace;
+      }
+    }
+  }
+  return n;
 }
 
 std::optional<PodDir> parse_pod_dir(std::string_view name) {

@@ -78,6 +78,20 @@ struct NamespaceInfo {
   model::NetnsNames names() const;
 };
 
+struct FinderOptions;
+
+// The names of a container from its cgroup identity: the docker name from docker's
+// config.v2.json (else the id's first 12 hex digits, or the LXC/nspawn name), the pod and its
+// Kubernetes namespace from the pod log directory with the pod's UID (`pod_dirs`: that
+// directory's listing, read on first need and kept by the caller).
+struct ContainerNames {
+  std::string container;
+  std::string pod;
+  std::string k8s_namespace;
+};
+ContainerNames container_names(const FinderOptions& o, const CgroupIdentity& id,
+                               std::optional<std::vector<std::string>>& pod_dirs);
+
 struct FinderOptions {
   std::string proc_root = "/proc";
   std::vector<std::string> bind_dirs = {"/var/run/netns", "/var/run/docker/netns"};

@@ -38,7 +38,9 @@ Checks:
 * summary --netns all --json: the same names, its O(1) numbers and its walk equal to ss;
 * watch --netns all --json: a connection closed in the docker namespace comes named web-<PID>
   with its container;
-* top -b -n 1 under --netns /proc/PID/ns/net of the crio one: the title names the pod.
+* top -b -n 1 under --netns /proc/PID/ns/net of the crio one: the title names the pod;
+* sockets -tlp --json in the docker and cni namespaces: a listening process placed in the
+  container's (or the pod's) cgroup carries its container, runtime, pod and k8s_namespace.
 """
 import hashlib
 import json
@@ -497,6 +499,44 @@ def check_top(c, args, made):
             f"top title: {first!r}")
 
 
+def check_sockets_p(c, args, cg, made, stack):
+    listen = ("import socket, sys, time\n"
+              "l = socket.socket(); l.bind(('127.0.0.1', 7899)); l.listen(1)\n"
+              "print('ready', flush=True); time.sleep(600)\n")
+    cases = [("docker", f"system.slice/docker-{hex_id('web')}.scope",
+              {"container": f"web-{PID}", "runtime": "docker"}),
+             ("cni", f"kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+                     f"{pod_uid('api').replace('-', '_')}.slice/cri-containerd-"
+                     f"{hex_id('api')}.scope",
+              {"container": hex_id("api")[:12], "runtime": "containerd", "pod": f"api-{PID}",
+               "k8s_namespace": "prod"})]
+    for key, cgroup, want in cases:
+        ns = made[key][0]
+        cmd = ns.prefix() + [sys.executable, "-c", listen]
+        log("+ " + " ".join(cmd))
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        try:
+            if p.stdout.readline().strip() != "ready":
+                raise TestFailure(f"{key}: the listening process did not start")
+            cg.place(cgroup, p.pid)
+            where = ns.path if isinstance(ns, Held) else ns.name
+            out = run([args.tcpscope, "--netns", where, "sockets", "-tlp", "--json",
+                       "sport", "=", ":7899"]).stdout
+            rows = json.loads(out)
+            procs = [q for r in rows for q in r.get("processes", []) if q["pid"] == p.pid]
+            if c.check(len(procs) == 1, f"sockets -p {key}: the listener's process: {rows}"):
+                got = {k: procs[0].get(k) for k in want}
+                c.eq(got, want, f"sockets -p {key}: the process's container")
+        finally:
+            p.terminate()
+            p.wait()
+    # A process in no container's cgroup has none of the keys.
+    out = run([args.tcpscope, "sockets", "-xlp", "--json"]).stdout
+    mine = [q for r in json.loads(out) for q in r.get("processes", []) if q["pid"] == os.getpid()]
+    c.check(all("container" not in q and "pod" not in q for q in mine),
+            f"sockets -p: a process outside containers: {mine}")
+
+
 def main():
     args = nstest.parse_args(__doc__)
     c = nstest.Checker()
@@ -517,6 +557,7 @@ def main():
             check_summary(c, args, made, want)
             check_watch(c, args, h, made)
             check_top(c, args, made)
+            check_sockets_p(c, args, cg, made, stack)
     finally:
         for ns in reversed(stack):
             try:

@@ -105,5 +105,34 @@ TEST(NameCache, CgroupWithoutMountIsUnknown) {
   EXPECT_EQ(names.cgroup_path(1), "");
 }
 
+TEST(NameCache, ProcessPlaceFromCgroupAndPodDirectory) {
+  TempProc proc;
+  const fs::path root(proc.path());
+  const std::string uid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+  const std::string cid(64, 'a');
+  fs::create_directories(root / "41");
+  std::ofstream(root / "41/cgroup")
+      << "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0f1e2d3c_4b5a_6978_"
+         "8796_a5b4c3d2e1f0.slice/cri-containerd-"
+      << cid << ".scope\n";
+  fs::create_directories(root / "42");
+  std::ofstream(root / "42/cgroup") << "0::/user.slice/user-0.slice/session-1.scope\n";
+  fs::create_directories(root / "pods" / ("prod_api-7_" + uid));
+  ::setenv("TCPSCOPE_POD_LOG_ROOT", (root / "pods").c_str(), 1);
+  NameCache names(with_proc(proc.path()));
+  const model::ProcessPlace p = names.process_place(41);
+  ::unsetenv("TCPSCOPE_POD_LOG_ROOT");
+  EXPECT_EQ(p.container, cid.substr(0, 12));
+  EXPECT_EQ(p.runtime, "containerd");
+  EXPECT_EQ(p.pod, "api-7");
+  EXPECT_EQ(p.k8s_namespace, "prod");
+  // Cached: the same answer without the files.
+  fs::remove_all(root / "41");
+  EXPECT_EQ(names.process_place(41).pod, "api-7");
+  const model::ProcessPlace none = names.process_place(42);
+  EXPECT_TRUE(none.container.empty() && none.pod.empty() && none.runtime.empty());
+  EXPECT_TRUE(names.process_place(99).container.empty());  // no such process
+}
+
 }  // namespace
 }  // namespace tcpscope::source

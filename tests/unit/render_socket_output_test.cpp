@@ -82,6 +82,21 @@ TEST(RenderSocketOutput, ProcessesInJson) {
   EXPECT_TRUE(json_well_formed(s));
 }
 
+TEST(RenderSocketOutput, ProcessesInJsonNameTheirContainerAndPod) {
+  model::SocketRecord r = tcp4(model::TcpState::kListen, v4(127, 0, 0, 1), 80, v4(0, 0, 0, 0), 0);
+  r.inode = 42;
+  FakeOwners owners;
+  FakeNames names;
+  names.places[900] = {"4f1c2b7d9e0a", "containerd", "api-1", "prod"};
+  const std::string s = print(SocketFormat::kJson, r, {&names, &owners, nullptr});
+  EXPECT_NE(s.find(R"(,"processes":[{"name":"nginx","pid":900,"fd":7,"container":"4f1c2b7d9e0a",)"
+                   R"("runtime":"containerd","pod":"api-1","k8s_namespace":"prod"},)"
+                   R"({"name":"sshd","pid":12,"fd":3}]})"),
+            std::string::npos)
+      << s;
+  EXPECT_TRUE(json_well_formed(s));
+}
+
 TEST(RenderSocketOutput, ResolvedHostReplacesTheAddress) {
   const model::SocketRecord r =
       tcp4(model::TcpState::kEstablished, v4(127, 0, 0, 1), 80, v4(10, 0, 0, 2), 4000);

@@ -142,6 +142,12 @@ class FakeNames final : public model::NameLookup {
     auto it = services.find((uint32_t{protocol} << 16) | port);
     return it == services.end() ? std::string_view{} : it->second;
   }
+  std::map<int32_t, model::ProcessPlace> places;
+  model::ProcessPlace process_place(int32_t pid) override {
+    ++calls;
+    auto it = places.find(pid);
+    return it == places.end() ? model::ProcessPlace{} : it->second;
+  }
 };
 
 }  // namespace tcpscope::testing
