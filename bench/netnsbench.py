@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench/netnsbench.py: tcpscope-agent --netns all on a container host: many small namespaces
 that share the host's established hash with a large socket table (bench/run builds the table;
 bench/netnsfarm.py the namespaces).

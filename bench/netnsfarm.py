@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench/netnsfarm.py: many small network namespaces, as a container host has them.
 
 Creates COUNT namespaces named PREFIX-0 .. PREFIX-(COUNT-1) the way `ip netns add` (and the CNI

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "agent/census_plan.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which namespaces get a census walk (every TCP state, through the established hash) on a full
 // tick: a pure class, every time passed in (CLOCK_MONOTONIC nanoseconds in the agent, plain
 // numbers in the tests), unit-tested in tests/unit/agent_census_plan_test.cpp.

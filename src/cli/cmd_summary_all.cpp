@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcpscope --netns all summary`: every network namespace of the host in one table. Each one is
 // entered in turn and left again. Every namespace gets the reads that cost the same whatever its
 // established hash (sockstat, snmp's CurrEstab, the listening hash); the walk of every other

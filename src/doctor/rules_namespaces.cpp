@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The note on namespaces that share the host's established hash (shared-socket-hash): not a
 // fault of any one namespace, but what every per-namespace tool pays on a container host.
 #include <fmt/format.h>

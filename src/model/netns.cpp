@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "model/netns.hpp"
 
 namespace tcpscope::model {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A network namespace as the reports name it, and which established hash its TCP sockets live
 // in: plain data shared by the namespace finder (source/), the reports (render/), the doctor and
 // the agent.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `summary --netns all`: one row per network namespace, as plain data. What every namespace gets
 // costs the same whatever its established hash (sockstat, snmp's CurrEstab, the listening hash);
 // the socket states come from a walk, which a namespace on the host's hash gets only within the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/netns_report.hpp"
 
 #include <fmt/format.h>

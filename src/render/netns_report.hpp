@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the reports of a run over every namespace (`doctor --netns all`, `summary --netns all`)
 // say about where a namespace's numbers came from: a walk of its established hash, or only the
 // reads that cost the same in every namespace. One wording for text and one JSON shape.

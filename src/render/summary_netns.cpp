@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "render/summary_netns.hpp"
 
 #include <algorithm>

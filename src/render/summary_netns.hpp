@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `summary --netns all`: one line per network namespace, saying which numbers every namespace
 // got (reads that cost the same whatever its established hash) and which came from a walk of
 // every socket state; and the same as JSON (schema in docs/cli.md). Pure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "source/walk_budget.hpp"
 
 #include <algorithm>

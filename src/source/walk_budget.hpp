@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one-shot runs over every namespace (`doctor --netns all`, `summary --netns all`) follow
 // the agent's rule for a single pass: every namespace gets the reads that cost the same whatever
 // its hash (sockstat, snmp, the listening hash), and the walk of every state (the census) goes

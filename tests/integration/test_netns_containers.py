@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Network namespaces made the ways container runtimes make them: each found once, named as
 operators know it, with the counts ss shows in it.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The census planner on a simulated clock: the walks of the host's hash cost the budget's share
 // of one core whatever the number of namespaces, every census stays within the bound, own-hash
 // namespaces are walked every full tick, and a first tick walks only to learn the cost.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One-shot walks over every namespace: own-hash namespaces always, the host's hash within the
 // budget, the biggest first; the host's hash as the doctor's note sees it.
 #include "source/walk_budget.hpp"
