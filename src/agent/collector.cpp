@@ -519,37 +519,53 @@ void NamespaceCollector::emit(const AgentConfig& cfg, const MetricIds& ids, int6
             static_cast<double>(hash_->entries), scope);
   }
 
-  // Kernel counters: the default set and --counters patterns.
+  // Kernel counters: the default set and --counters patterns. Which of the snapshot's counters
+  // are exported is worked out once per layout (a kernel's files keep theirs: the same size and
+  // the same names at the exported places), not by a lookup of each of ~350 names per tick.
   if (families_of_ != &out || counter_patterns_ != cfg.counters) {
     counter_families_.clear();
     families_of_ = &out;
     counter_patterns_ = cfg.counters;
     counter_matcher_ = model::CounterPatterns(cfg.counters);
+    counters_layout_size_ = SIZE_MAX;
   }
   const auto& snap = sampler_->current();
-  for (size_t i = 0; i < snap.size(); ++i) {
-    const std::string_view name = snap.name(i);
-    auto it = counter_families_.find(name);
-    if (it == counter_families_.end()) {
-      bool wanted = std::ranges::find(default_counters(), name) != default_counters().end();
-      if (!wanted && !cfg.counters.empty()) {
-        // As nstat: the values it hides (configuration constants) only when named exactly.
-        wanted = counter_matcher_.matches(name) &&
-                 (!model::nstat_hides(name) || counter_matcher_.names_exactly(name));
+  bool layout_holds = snap.size() == counters_layout_size_;
+  for (size_t k = 0; layout_holds && k < exported_counters_.size(); ++k) {
+    const ExportedCounter& e = exported_counters_[k];
+    layout_holds = snap.name(e.index) == *e.name;
+  }
+  if (!layout_holds) {
+    exported_counters_.clear();
+    counters_layout_size_ = snap.size();
+    for (size_t i = 0; i < snap.size(); ++i) {
+      const std::string_view name = snap.name(i);
+      auto it = counter_families_.find(name);
+      if (it == counter_families_.end()) {
+        bool wanted = std::ranges::find(default_counters(), name) != default_counters().end();
+        if (!wanted && !cfg.counters.empty()) {
+          // As nstat: the values it hides (configuration constants) only when named exactly.
+          wanted = counter_matcher_.matches(name) &&
+                   (!model::nstat_hides(name) || counter_matcher_.names_exactly(name));
+        }
+        int64_t fam = -1;
+        if (wanted) {
+          const bool gauge = model::counter_is_gauge(name);
+          const std::string help = "Kernel counter " + std::string(name) +
+                                   " (/proc/net/snmp, netstat, snmp6)" +
+                                   (gauge ? ", a level." : ".");
+          fam = out.family(counter_metric_name(name, gauge), help,
+                           gauge ? model::MetricType::kGauge : model::MetricType::kCounter);
+        }
+        it = counter_families_.emplace(std::string(name), fam).first;
       }
-      int64_t fam = -1;
-      if (wanted) {
-        const bool gauge = model::counter_is_gauge(name);
-        const std::string help = "Kernel counter " + std::string(name) +
-                                 " (/proc/net/snmp, netstat, snmp6)" + (gauge ? ", a level." : ".");
-        fam = out.family(counter_metric_name(name, gauge), help,
-                         gauge ? model::MetricType::kGauge : model::MetricType::kCounter);
+      if (it->second >= 0) {
+        exported_counters_.push_back({i, static_cast<uint32_t>(it->second), &it->first});
       }
-      it = counter_families_.emplace(std::string(name), fam).first;
     }
-    if (it->second >= 0) {
-      out.add(static_cast<uint32_t>(it->second), plain, u(snap.value(i)), scope);
-    }
+  }
+  for (const ExportedCounter& e : exported_counters_) {
+    out.add(e.family, plain, u(snap.value(e.index)), scope);
   }
 
   for (const auto& [id, sev] : findings_) {

@@ -187,6 +187,16 @@ class NamespaceCollector {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>> counter_families_;
+  // The exported counters of the snapshot layout last seen (its size in
+  // counters_layout_size_): index in the snapshot, family, and the name (a key of
+  // counter_families_, whose nodes stay put).
+  struct ExportedCounter {
+    size_t index;
+    uint32_t family;
+    const std::string* name;
+  };
+  std::vector<ExportedCounter> exported_counters_;
+  size_t counters_layout_size_ = SIZE_MAX;
   const model::MetricSet* families_of_ = nullptr;
   std::vector<std::string> counter_patterns_;
   model::CounterPatterns counter_matcher_;
