@@ -189,7 +189,7 @@ def report(a):
         f"to the bench table of {meta.get('pairs', '?')} established pairs and "
         f"{meta.get('timewait', '?')} TIME-WAIT in another namespace; the agent with "
         "`--statsd none --prometheus` (not scraped but by the bench: one scrape per interval), "
-        "default census budget (census.cpu 2 %, census.max_age 1 h). "
+        "default census budget (census.cpu 1.5 %, census.max_age 1 h). "
         f"{meta.get('cpu', '')}, kernel {meta.get('kernel', '')}, "
         f"{meta.get('agent', '')}.\n")
     out.append(f"Load average before/after: {meta.get('load_before', '?')} / "

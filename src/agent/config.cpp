@@ -62,9 +62,9 @@ constexpr ConfigKey kKeys[] = {
      "uniform sample of that many, sent with `|@rate`."},
     {"closes.receive_buffer", "integer", "8388608", "",
      "Bytes of kernel buffer per namespace for events not yet read (64 KiB to 1 GiB)."},
-    {"census.cpu", "number or string", "0.02", "--census-cpu",
+    {"census.cpu", "number or string", "0.015", "--census-cpu",
      "The share of one core the census walks of namespaces on the host's established hash may "
-     "take: `0.02` or `\"2%\"` (0.0001 to 1)."},
+     "take: `0.015` or `\"1.5%\"` (0.0001 to 1)."},
     {"census.max_age", "string (a duration)", "\"1h\"", "--census-max-age",
      "No census older than this: a namespace whose census would be is walked whatever the "
      "budget; at least `interval`."},

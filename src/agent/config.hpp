@@ -41,7 +41,7 @@ struct ClosesConfig {
 // [census]: when a namespace that shares the host's established hash gets its census walk
 // (docs/agent.md, "Namespaces and the census").
 struct CensusConfig {
-  double cpu = 0.02;                       // share of one core for walks of the host's hash
+  double cpu = 0.015;                      // share of one core for walks of the host's hash
   int64_t max_age_ns = 3'600'000'000'000;  // no census older than this (1 h)
   bool operator==(const CensusConfig&) const = default;
 };

@@ -70,7 +70,7 @@ static int run_main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("--log-level", f.log_level, "debug, info, warn or error (info)");
   app.add_option("--census-cpu", f.census_cpu,
-                 "share of one core for census walks of the host's hash (0.02 or 2%)");
+                 "share of one core for census walks of the host's hash (0.015 or 1.5%)");
   app.add_option("--census-max-age", f.census_max_age, "no census older than DURATION (1h)");
   app.add_flag("--once", once, "one interval: collect, emit once, exit");
   app.add_option("--count", count, "stop after N ticks, N >= 1 (benchmarks, tests)");

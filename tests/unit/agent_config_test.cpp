@@ -37,7 +37,7 @@ TEST(AgentConfig, DefaultsMatchTheDocs) {
   EXPECT_EQ(c->closes.max_ports, 32u);
   EXPECT_EQ(c->closes.statsd_rtt_max_per_interval, 1000u);
   EXPECT_EQ(c->closes.receive_buffer, 8 << 20);
-  EXPECT_EQ(c->census.cpu, 0.02);
+  EXPECT_EQ(c->census.cpu, 0.015);
   EXPECT_EQ(c->census.max_age_ns, 3'600'000'000'000);
 }
 
