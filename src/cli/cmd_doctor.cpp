@@ -338,7 +338,7 @@ int run_all(const DoctorOptions& o, const Config& c) {
     std::optional<model::SharedHash> mine;
     if (i == 0 && shared) {
       mine = shared;
-      mine->walk_seconds = budget.first_walk_s();
+      mine->walk_seconds = budget.cheapest_walk_s();
     }
     Status st = in_netns(all[i].path, origin.get(), [&]() -> Status {
       auto r = docs[i]->second_read(walk, why, mine);

@@ -31,8 +31,8 @@ void note_shared_hash(Builder& b) {
                   h.sockets));
   if (h.walk_seconds > 0) {
     f.evidence.push_back(fmt::format(
-        "one walk measured here: {:.1f} ms of CPU; a pass over every namespace (ss -N in each, "
-        "an exporter per pod) costs about {:.1f} s",
+        "the cheapest walk measured here: {:.1f} ms of CPU; a pass over every namespace (ss -N in "
+        "each, an exporter per pod) costs at least {:.1f} s",
         h.walk_seconds * 1e3, h.walk_seconds * static_cast<double>(h.namespaces)));
   }
   if (h.child_ehash_entries) {

@@ -72,7 +72,7 @@ struct SharedHash {
   uint64_t own_hash = 0;    // namespaces with a hash of their own
   int64_t buckets = 0;      // the host's net.ipv4.tcp_ehash_entries
   uint64_t sockets = 0;     // TCP sockets in it: sockstat alloc (host-wide) + every TIME-WAIT
-  double walk_seconds = 0;  // CPU time of one walk of it measured in the same run, 0 if none
+  double walk_seconds = 0;  // CPU time of the cheapest walk of it in the same run, 0 if none
   std::optional<int64_t> child_ehash_entries;  // the host's net.ipv4.tcp_child_ehash_entries
 };
 

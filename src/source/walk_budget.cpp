@@ -20,7 +20,7 @@ std::string WalkBudget::why_not(const model::EstablishedHash& h) const {
 
 void WalkBudget::spend(const model::EstablishedHash& h, double cpu_s) {
   if (!h.walks_host_hash()) return;
-  if (walks_ == 0) first_walk_s_ = cpu_s;
+  if (walks_ == 0 || cpu_s < cheapest_walk_s_) cheapest_walk_s_ = cpu_s;
   ++walks_;
   spent_s_ += cpu_s;
 }

@@ -39,14 +39,16 @@ class WalkBudget {
   double budget_s() const { return budget_s_; }
   double spent_s() const { return spent_s_; }
   uint64_t walks() const { return walks_; }
-  // CPU time of the first walk of the host's hash, 0 before one.
-  double first_walk_s() const { return first_walk_s_; }
+  // CPU time of the cheapest walk of the host's hash so far, 0 before one: near what a walk costs
+  // a namespace holding few sockets (skipping the others), which the biggest-first order reaches
+  // last.
+  double cheapest_walk_s() const { return cheapest_walk_s_; }
 
  private:
   double budget_s_;
   double spent_s_ = 0;
   uint64_t walks_ = 0;
-  double first_walk_s_ = 0;
+  double cheapest_walk_s_ = 0;
 };
 
 // The order in which the namespaces ask for a walk: those with a hash of their own first (their
