@@ -182,13 +182,15 @@ model::ProcessPlace NameCache::process_place(int32_t pid) {
   auto [it, inserted] = places_.try_emplace(pid);
   Place& p = it->second;
   if (inserted && pid > 0) {
-    FinderOptions o = finder_options_from_env();
-    o.proc_root = options_.proc_root;
+    if (!finder_) {
+      finder_ = finder_options_from_env();
+      finder_->proc_root = options_.proc_root;
+    }
     std::string text;
     const std::string path = options_.proc_root + "/" + std::to_string(pid) + "/cgroup";
     if (read_file(path.c_str(), text, 64 << 10)) {
       const CgroupIdentity id = parse_cgroup(text);
-      ContainerNames n = container_names(o, id, pod_dirs_);
+      ContainerNames n = container_names(*finder_, id, pod_dirs_);
       p.runtime = id.runtime;
       p.container = std::move(n.container);
       p.pod = std::move(n.pod);

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "model/names.hpp"
+#include "source/netns_finder.hpp"
 
 namespace tcpscope::source {
 
@@ -68,6 +69,7 @@ class NameCache final : public model::NameLookup {
     std::string container, runtime, pod, k8s_namespace;
   };
   std::unordered_map<int32_t, Place> places_;  // node-based: views stay valid
+  std::optional<FinderOptions> finder_;        // the roots, from the environment at first use
   std::optional<std::vector<std::string>> pod_dirs_;
 };
 
